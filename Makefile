@@ -1,0 +1,66 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# kasou — build, test, demo. `make` builds build/kasou.
+
+CC      ?= gcc
+BUILD   ?= build
+CFLAGS  ?= -O2 -g
+WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
+CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -Isrc -MMD -MP
+LDLIBS  += -lpthread
+
+SRCS    := $(shell find src -name '*.c' | sort)
+LIBSRCS := $(filter-out src/main.c,$(SRCS))
+OBJS    := $(SRCS:%.c=$(BUILD)/obj/%.o)
+LIBOBJS := $(LIBSRCS:%.c=$(BUILD)/obj/%.o)
+
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
+SAN_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit-san/%)
+SANFLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+.PHONY: all clean unit unit-san check lab demo deps bench
+all: $(BUILD)/kasou
+
+$(BUILD)/kasou: $(OBJS)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/san/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SANFLAGS) -c -o $@ $<
+
+$(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h $(LIBOBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIBOBJS) $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/unit-san/%: tests/unit/%.c tests/unit/unit.h $(LIBSRCS:%.c=$(BUILD)/san/%.o)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SANFLAGS) -Itests/unit -o $@ $< $(LIBSRCS:%.c=$(BUILD)/san/%.o) $(LDFLAGS) $(LDLIBS)
+
+# Unit tests: each binary prints PASS/FAIL lines; tests/run.sh counts them.
+unit: $(UNIT_BINS) $(SAN_BINS)
+	@tests/run.sh --unit-only
+
+deps:
+	@scripts/deps.sh build
+
+check:
+	@scripts/deps.sh check
+	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(SAN_BINS)
+	@tests/run.sh
+
+lab: all
+	@tests/lab/run.sh
+
+demo:
+	@scripts/deps.sh demo
+	@$(MAKE) --no-print-directory all
+	@tests/lab/run.sh --demo
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
