@@ -1,0 +1,65 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# The L1-side scenario runner: the same script runs inside L1 (nested lab) and on a host
+# with usable KVM (native). For each scenario named in $LAB/batch.list it writes to $LAB_OUT
+#   @@LAB <nonce> BEGIN <name>
+#   ...everything the scenario's L1 script and kasou print (stdout and stderr)...
+#   @@LAB <nonce> END <name> rc=<status> t=<seconds>
+# The host (tests/lab/run.sh) checks the expectations. Needs: LAB LAB_MODE LAB_OUT LAB_NONCE.
+# A scenario runs in its own session under a watchdog: after $TIMEOUT s its whole process
+# group gets SIGTERM, 5 s later SIGKILL, and "LAB-TIMEOUT" is printed.
+
+uptime_s() { read -r u _ </proc/uptime; echo "$u"; }
+emit() { echo "@@LAB $LAB_NONCE $*" >>"$LAB_OUT"; }
+kmsg() { [ "$LAB_MODE" = nested ] && echo "<2>kasou-lab: $*" >/dev/kmsg 2>/dev/null; :; }
+
+scratch=${LAB_TMP:-/tmp/lab}
+mkdir -p "$scratch"
+
+while read -r name; do
+	[ -n "$name" ] || continue
+	sc=$LAB/sc/$name
+	work=$scratch/$name
+	rm -rf "$work"
+	mkdir -p "$work"
+	emit "BEGIN $name"
+	kmsg "begin $name"
+	t0=$(uptime_s)
+	# per-scenario extra L1 modules (nested only; a native host loads its own)
+	if [ "$LAB_MODE" = nested ] && [ -f "$sc/l1-modules.list" ]; then
+		while read -r m; do
+			[ -n "$m" ] || continue
+			insmod "$m" 2>/dev/null || grep -q "^$(basename "${m%.ko}" | tr - _) " /proc/modules ||
+				echo "LAB-FAIL l1-modules insmod $m failed"
+		done <"$sc/l1-modules.list" >>"$LAB_OUT" 2>&1
+	fi
+	cat "$LAB/l2-base.cpio" "$sc/guest-modules.cpio" "$sc/test.cpio" >"$work/initrd" 2>/dev/null
+
+	TIMEOUT=60 KASOU_TIMEOUT= KASOU_LINE=
+	. "$sc/env"
+	# each kasou run stops 5 s before the scenario's watchdog, so it can say so itself
+	[ -n "$KASOU_TIMEOUT" ] || KASOU_TIMEOUT=$((TIMEOUT > 10 ? TIMEOUT - 5 : TIMEOUT))
+	rm -f "$work/.timeout"
+	(
+		export LAB LAB_MODE SCENARIO="$name" SCDIR="$sc" TIMEOUT KASOU_LINE
+		export KERNEL="$LAB/bzImage" VMLINUX="$LAB/vmlinux" INITRD="$work/initrd"
+		export L2_BASE="$LAB/l2-base.cpio" GUEST_MODULES="$sc/guest-modules.cpio"
+		export KASOU="$LAB/kasou-bin/kasou" KASOU_TIMEOUT TMPDIR="$work"
+		export PATH="$LAB/bin:$PATH"
+		cd "$work" && exec busybox setsid sh "$sc/l1.sh"
+	) </dev/null >>"$LAB_OUT" 2>&1 &
+	pid=$!
+	busybox setsid sh -c "sleep $TIMEOUT; touch '$work/.timeout'; kill -TERM -$pid; sleep 5; kill -KILL -$pid" \
+		</dev/null >/dev/null 2>&1 &
+	wd=$!
+	wait $pid
+	rc=$?
+	kill -KILL -$wd 2>/dev/null
+	wait $wd 2>/dev/null
+	kill -KILL -$pid 2>/dev/null # leftovers of the scenario's process group
+	[ -f "$work/.timeout" ] && echo "LAB-TIMEOUT scenario $name exceeded ${TIMEOUT}s" >>"$LAB_OUT"
+	t1=$(uptime_s)
+	kmsg "end $name rc=$rc"
+	emit "END $name rc=$rc t=$(echo "$t0 $t1" | awk '{ printf "%.2f", $2 - $1 }')"
+	rm -rf "$work"
+done <"$LAB/batch.list"
