@@ -14,7 +14,9 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-LAB_BUILD=${LAB_BUILD:-$ROOT/build/lab}
+BUILD_DIR=${BUILD:-build}
+case $BUILD_DIR in /*) ;; *) BUILD_DIR=$ROOT/$BUILD_DIR ;; esac
+LAB_BUILD=${LAB_BUILD:-$BUILD_DIR/lab}
 KDIR=$LAB_BUILD/kernel
 say() { echo "kernel.sh: $*" >&2; }
 

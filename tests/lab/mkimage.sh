@@ -17,7 +17,9 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-export LAB_BUILD=${LAB_BUILD:-$ROOT/build/lab}
+BUILD_DIR=${BUILD:-build}
+case $BUILD_DIR in /*) ;; *) BUILD_DIR=$ROOT/$BUILD_DIR ;; esac
+export LAB_BUILD=${LAB_BUILD:-$BUILD_DIR/lab}
 IMG=$LAB_BUILD/img
 KDIR=$LAB_BUILD/kernel
 say() { echo "mkimage.sh: $*" >&2; }

@@ -15,17 +15,19 @@
 #
 # --demo: boot the demo guest (tests/lab/demo.sc) and stream its console to the terminal.
 #
-# Environment: KASOU (binary, default build/kasou), KASOU_LAB=native|nested, LAB_BATCH (6),
+# Environment: KASOU (binary, default $BUILD/kasou), BUILD (build), KASOU_LAB=native|nested, LAB_BATCH (6),
 # LAB_BUILD (build/lab), LAB_L1_MEM (4096), LAB_L1_BOOT_TIMEOUT (s, 180), LAB_EXTRA_CPIO
 # (cpio archives to add to L1's initramfs, e.g. tools for a peer comparison).
 set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-export LAB_BUILD=${LAB_BUILD:-$ROOT/build/lab}
+BUILD_DIR=${BUILD:-build}
+case $BUILD_DIR in /*) ;; *) BUILD_DIR=$ROOT/$BUILD_DIR ;; esac
+export LAB_BUILD=${LAB_BUILD:-$BUILD_DIR/lab}
 IMG=$LAB_BUILD/img
 KDIR=$LAB_BUILD/kernel
-KASOU_BIN=${KASOU:-$ROOT/build/kasou}
+KASOU_BIN=${KASOU:-$BUILD_DIR/kasou}
 BATCH_SIZE=${LAB_BATCH:-6}
 L1_MEM=${LAB_L1_MEM:-4096}
 L1_BOOT_TIMEOUT=${LAB_L1_BOOT_TIMEOUT:-180}
