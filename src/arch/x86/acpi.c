@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "arch/x86/acpi.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "arch/x86/layout.h"
+
+/* Generic Address Structure */
+struct acpi_gas {
+	uint8_t space_id; /* 0 memory, 1 I/O */
+	uint8_t bit_width;
+	uint8_t bit_offset;
+	uint8_t access_size; /* 1 byte, 2 word, 3 dword */
+	uint64_t address;
+} __attribute__((packed));
+
+struct acpi_fadt {
+	struct acpi_sdt_header h;
+	uint32_t firmware_ctrl, dsdt;
+	uint8_t reserved0, pm_profile;
+	uint16_t sci_int;
+	uint32_t smi_cmd;
+	uint8_t acpi_enable, acpi_disable, s4bios_req, pstate_cnt;
+	uint32_t pm1a_evt_blk, pm1b_evt_blk, pm1a_cnt_blk, pm1b_cnt_blk, pm2_cnt_blk, pm_tmr_blk,
+		gpe0_blk, gpe1_blk;
+	uint8_t pm1_evt_len, pm1_cnt_len, pm2_cnt_len, pm_tmr_len, gpe0_blk_len, gpe1_blk_len,
+		gpe1_base, cst_cnt;
+	uint16_t p_lvl2_lat, p_lvl3_lat, flush_size, flush_stride;
+	uint8_t duty_offset, duty_width, day_alrm, mon_alrm, century;
+	uint16_t iapc_boot_arch;
+	uint8_t reserved1;
+	uint32_t flags;
+	struct acpi_gas reset_reg;
+	uint8_t reset_value;
+	uint16_t arm_boot_arch;
+	uint8_t minor_version;
+	uint64_t x_firmware_ctrl, x_dsdt;
+	struct acpi_gas x_pm1a_evt_blk, x_pm1b_evt_blk, x_pm1a_cnt_blk, x_pm1b_cnt_blk,
+		x_pm2_cnt_blk, x_pm_tmr_blk, x_gpe0_blk, x_gpe1_blk, sleep_control, sleep_status;
+	uint64_t hypervisor_id;
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct acpi_fadt) == 276, "FADT is 276 bytes in ACPI 6");
+
+#define FADT_F_WBINVD (1u << 0)
+#define FADT_F_PROC_C1 (1u << 2)
+#define FADT_F_SLP_BUTTON (1u << 5) /* no fixed sleep button */
+#define FADT_F_TMR_VAL_EXT (1u << 8) /* 32-bit PM timer */
+#define FADT_F_RESET_REG_SUP (1u << 10)
+#define BOOT_ARCH_LEGACY_DEVICES (1u << 0)
+#define BOOT_ARCH_NO_VGA (1u << 2)
+
+struct madt_lapic {
+	uint8_t type, length, processor_uid, apic_id;
+	uint32_t flags;
+} __attribute__((packed));
+struct madt_ioapic {
+	uint8_t type, length, id, reserved;
+	uint32_t address, gsi_base;
+} __attribute__((packed));
+struct madt_iso {
+	uint8_t type, length, bus, source;
+	uint32_t gsi;
+	uint16_t flags;
+} __attribute__((packed));
+struct madt_lapic_nmi {
+	uint8_t type, length, processor_uid;
+	uint16_t flags;
+	uint8_t lint;
+} __attribute__((packed));
+
+#define MADT_PCAT_COMPAT 1u
+#define ISO_ACTIVE_HIGH_LEVEL 0x000d /* polarity 01 high, trigger 11 level */
+
+uint8_t acpi_checksum(const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uint8_t sum = 0;
+
+	while (len--)
+		sum += *p++;
+	return (uint8_t)-sum;
+}
+
+static void header_init(struct acpi_sdt_header *h, const char *sig, uint32_t len, uint8_t rev)
+{
+	memcpy(h->signature, sig, 4);
+	h->length = len;
+	h->revision = rev;
+	memcpy(h->oem_id, "KASOU ", 6);
+	memcpy(h->oem_table_id, "KASOUVM ", 8);
+	h->oem_revision = 1;
+	memcpy(h->creator_id, "KSOU", 4);
+	h->creator_revision = 1;
+	h->checksum = 0;
+	h->checksum = acpi_checksum(h, len);
+}
+
+/* A simple bump allocator over the table area, 16-byte aligned. */
+struct acpi_buf {
+	uint8_t *base;
+	size_t size, used;
+	uint64_t gpa;
+};
+
+static void *acpi_alloc(struct acpi_buf *b, size_t len, uint64_t *gpa)
+{
+	size_t off = (b->used + 15) & ~(size_t)15;
+
+	if (off > b->size || len > b->size - off)
+		return NULL;
+	b->used = off + len;
+	*gpa = b->gpa + off;
+	memset(b->base + off, 0, len);
+	return b->base + off;
+}
+
+/*
+ * DSDT body in AML: Name (\_S5, Package () { 5, 5, 0, 0 })
+ * 08 NameOp, "_S5_", 12 PackageOp, PkgLength 8, NumElements 4,
+ * 0A 05 BytePrefix 5 (x2), 00 ZeroOp (x2).
+ */
+static const uint8_t dsdt_aml[] = {
+	0x08, '_', 'S', '5', '_', 0x12, 0x08, 0x04,
+	0x0a, ACPI_SLP_TYP_S5, 0x0a, ACPI_SLP_TYP_S5, 0x00, 0x00,
+};
+
+static void gas_io(struct acpi_gas *g, uint16_t port, uint8_t bytes)
+{
+	g->space_id = 1;
+	g->bit_width = (uint8_t)(bytes * 8);
+	g->bit_offset = 0;
+	g->access_size = bytes == 4 ? 3 : bytes == 2 ? 2 : 1;
+	g->address = port;
+}
+
+static int build_fadt(struct acpi_buf *b, uint64_t dsdt_gpa, uint64_t *gpa)
+{
+	struct acpi_fadt *f = acpi_alloc(b, sizeof(*f), gpa);
+
+	if (!f)
+		return -ENOSPC;
+	f->dsdt = (uint32_t)dsdt_gpa;
+	f->x_dsdt = dsdt_gpa;
+	f->sci_int = IRQ_SCI;
+	f->smi_cmd = 0; /* no SMM: the hardware is always in ACPI mode (SCI_EN = 1) */
+	f->pm1a_evt_blk = PORT_PM_EVT;
+	f->pm1_evt_len = 4;
+	gas_io(&f->x_pm1a_evt_blk, PORT_PM_EVT, 4);
+	f->x_pm1a_evt_blk.access_size = 2;
+	f->x_pm1a_evt_blk.bit_width = 32;
+	f->pm1a_cnt_blk = PORT_PM_CNT;
+	f->pm1_cnt_len = 2;
+	gas_io(&f->x_pm1a_cnt_blk, PORT_PM_CNT, 2);
+	f->pm_tmr_blk = PORT_PM_TMR;
+	f->pm_tmr_len = 4;
+	gas_io(&f->x_pm_tmr_blk, PORT_PM_TMR, 4);
+	f->gpe0_blk = PORT_GPE0;
+	f->gpe0_blk_len = 4;
+	gas_io(&f->x_gpe0_blk, PORT_GPE0, 4);
+	f->x_gpe0_blk.access_size = 1;
+	f->x_gpe0_blk.bit_width = 32;
+	f->p_lvl2_lat = 101; /* > 100: C2 not supported */
+	f->p_lvl3_lat = 1001; /* > 1000: C3 not supported */
+	f->century = 0x32;
+	f->iapc_boot_arch = BOOT_ARCH_LEGACY_DEVICES | BOOT_ARCH_NO_VGA; /* no 8042 */
+	f->flags = FADT_F_WBINVD | FADT_F_PROC_C1 | FADT_F_SLP_BUTTON | FADT_F_TMR_VAL_EXT |
+		   FADT_F_RESET_REG_SUP;
+	gas_io(&f->reset_reg, PORT_RESET, 1);
+	f->reset_value = 0x06; /* CF9: full reset + reset CPU */
+	f->minor_version = 3;
+	memcpy(&f->hypervisor_id, "KASOU\0\0\0", 8);
+	header_init(&f->h, "FACP", sizeof(*f), 6);
+	return 0;
+}
+
+static int build_madt(struct acpi_buf *b, unsigned int ncpu, uint64_t *gpa)
+{
+	size_t len = sizeof(struct acpi_sdt_header) + 8 + ncpu * sizeof(struct madt_lapic) +
+		     sizeof(struct madt_ioapic) + 2 * sizeof(struct madt_iso) +
+		     sizeof(struct madt_lapic_nmi);
+	uint8_t *t = acpi_alloc(b, len, gpa), *p;
+	struct madt_ioapic io = { .type = 1, .length = sizeof(io), .id = 0,
+				  .address = (uint32_t)LAYOUT_IOAPIC, .gsi_base = 0 };
+	struct madt_iso iso0 = { .type = 2, .length = sizeof(iso0), .source = 0, .gsi = 2 };
+	struct madt_iso iso9 = { .type = 2, .length = sizeof(iso9), .source = IRQ_SCI,
+				 .gsi = IRQ_SCI, .flags = ISO_ACTIVE_HIGH_LEVEL };
+	struct madt_lapic_nmi nmi = { .type = 4, .length = sizeof(nmi), .processor_uid = 0xff,
+				      .lint = 1 };
+	uint32_t lapic_addr = (uint32_t)LAYOUT_LAPIC, flags = MADT_PCAT_COMPAT;
+
+	if (!t)
+		return -ENOSPC;
+	p = t + sizeof(struct acpi_sdt_header);
+	memcpy(p, &lapic_addr, 4);
+	memcpy(p + 4, &flags, 4);
+	p += 8;
+	for (unsigned int i = 0; i < ncpu; i++) {
+		struct madt_lapic l = { .type = 0, .length = sizeof(l), .processor_uid = (uint8_t)i,
+					.apic_id = (uint8_t)i, .flags = 1 };
+		memcpy(p, &l, sizeof(l));
+		p += sizeof(l);
+	}
+	memcpy(p, &io, sizeof(io));
+	p += sizeof(io);
+	memcpy(p, &iso0, sizeof(iso0));
+	p += sizeof(iso0);
+	memcpy(p, &iso9, sizeof(iso9));
+	p += sizeof(iso9);
+	memcpy(p, &nmi, sizeof(nmi));
+	header_init((struct acpi_sdt_header *)t, "APIC", (uint32_t)len, 5);
+	return 0;
+}
+
+long acpi_build(uint8_t *buf, size_t size, uint64_t gpa, const struct acpi_params *p)
+{
+	struct acpi_buf b = { .base = buf, .size = size, .used = 0, .gpa = gpa };
+	struct acpi_rsdp *rsdp;
+	struct acpi_sdt_header *dsdt, *xsdt;
+	uint64_t rsdp_gpa, dsdt_gpa, fadt_gpa, madt_gpa, xsdt_gpa;
+	uint64_t entries[2];
+
+	rsdp = acpi_alloc(&b, sizeof(*rsdp), &rsdp_gpa);
+	dsdt = acpi_alloc(&b, sizeof(*dsdt) + sizeof(dsdt_aml), &dsdt_gpa);
+	if (!rsdp || !dsdt)
+		return -ENOSPC;
+	memcpy(dsdt + 1, dsdt_aml, sizeof(dsdt_aml));
+	header_init(dsdt, "DSDT", sizeof(*dsdt) + sizeof(dsdt_aml), 2);
+	if (build_fadt(&b, dsdt_gpa, &fadt_gpa) || build_madt(&b, p->nr_cpus, &madt_gpa))
+		return -ENOSPC;
+	entries[0] = fadt_gpa;
+	entries[1] = madt_gpa;
+	xsdt = acpi_alloc(&b, sizeof(*xsdt) + sizeof(entries), &xsdt_gpa);
+	if (!xsdt)
+		return -ENOSPC;
+	memcpy(xsdt + 1, entries, sizeof(entries));
+	header_init(xsdt, "XSDT", sizeof(*xsdt) + sizeof(entries), 1);
+
+	memcpy(rsdp->signature, "RSD PTR ", 8);
+	memcpy(rsdp->oem_id, "KASOU ", 6);
+	rsdp->revision = 2;
+	rsdp->length = sizeof(*rsdp);
+	rsdp->xsdt_address = xsdt_gpa;
+	rsdp->checksum = acpi_checksum(rsdp, 20);
+	rsdp->extended_checksum = acpi_checksum(rsdp, sizeof(*rsdp));
+	return (long)b.used;
+}

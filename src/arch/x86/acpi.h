@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * ACPI tables: RSDP, XSDT, FADT (fixed-hardware PM1/GPE blocks, reset
+ * register), MADT (one LAPIC per vCPU, IOAPIC, ISA overrides) and a DSDT
+ * with the \_S5 sleep object. Built once per boot into the reserved BIOS
+ * area by the main thread. acpi_build() is pure: it writes into a buffer that
+ * is mapped at guest address `gpa`, so unit tests can check every table.
+ */
+#ifndef KASOU_ARCH_X86_ACPI_H
+#define KASOU_ARCH_X86_ACPI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ACPI_SLP_TYP_S5 5 /* the SLP_TYP value the DSDT gives for S5 */
+
+struct acpi_sdt_header {
+	char signature[4];
+	uint32_t length;
+	uint8_t revision;
+	uint8_t checksum;
+	char oem_id[6];
+	char oem_table_id[8];
+	uint32_t oem_revision;
+	char creator_id[4];
+	uint32_t creator_revision;
+} __attribute__((packed));
+
+struct acpi_rsdp {
+	char signature[8];
+	uint8_t checksum;
+	char oem_id[6];
+	uint8_t revision;
+	uint32_t rsdt_address;
+	uint32_t length;
+	uint64_t xsdt_address;
+	uint8_t extended_checksum;
+	uint8_t reserved[3];
+} __attribute__((packed));
+
+struct acpi_params {
+	unsigned int nr_cpus;
+};
+
+/*
+ * Build the tables into buf[0..size) which the guest sees at `gpa`.
+ * Returns the guest address of the RSDP (always `gpa`) via *rsdp, and the
+ * bytes used, or -ENOSPC.
+ */
+long acpi_build(uint8_t *buf, size_t size, uint64_t gpa, const struct acpi_params *p);
+
+uint8_t acpi_checksum(const void *data, size_t len);
+
+#endif

@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* `kasou run`: options -> vm_config -> boot loop (reboot = new VM). */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "arch/x86/cpuid.h"
+#include "backend/term.h"
+#include "cli/cli.h"
+#include "util/file.h"
+#include "util/log.h"
+#include "vmm/kvm.h"
+#include "vmm/vm.h"
+
+#define KERNEL_MAX (512ULL << 20)
+
+enum {
+	OPT_KERNEL = 0x100,
+	OPT_INITRD,
+	OPT_CMDLINE,
+	OPT_CPUS,
+	OPT_MEMORY,
+	OPT_NAME,
+	OPT_NO_REBOOT,
+	OPT_CONSOLE,
+	OPT_HELP,
+	OPT_VERBOSE,
+	OPT_QUIET,
+};
+
+static const struct option run_opts[] = {
+	{ "kernel", required_argument, NULL, OPT_KERNEL },
+	{ "initrd", required_argument, NULL, OPT_INITRD },
+	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
+	{ "cpus", required_argument, NULL, OPT_CPUS },
+	{ "memory", required_argument, NULL, OPT_MEMORY },
+	{ "name", required_argument, NULL, OPT_NAME },
+	{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
+	{ "console", required_argument, NULL, OPT_CONSOLE },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "verbose", no_argument, NULL, OPT_VERBOSE },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ NULL, 0, NULL, 0 },
+};
+
+void cli_usage(FILE *f)
+{
+	fputs("usage: kasou run --kernel PATH [--initrd PATH] [--cmdline STR] [--cpus N]\n"
+	      "                 [--memory SIZE] [--name NAME] [--no-reboot]\n"
+	      "                 [--console serial|off] [--verbose|--quiet]\n"
+	      "       kasou --version | --help\n"
+	      "\n"
+	      "  --kernel PATH     Linux bzImage or ELF vmlinux (x86-64)\n"
+	      "  --initrd PATH     initial ramdisk\n"
+	      "  --cmdline STR     kernel command line (default \"" CLI_DEFAULT_CMDLINE "\")\n"
+	      "  --cpus N          vCPUs, 1 to the KVM limit (default 1)\n"
+	      "  --memory SIZE     guest RAM, e.g. 512M, 2G (default 512M)\n"
+	      "  --name NAME       VM name (default \"kasou\")\n"
+	      "  --no-reboot       exit when the guest reboots instead of restarting it\n"
+	      "  --console MODE    serial: COM1 on stdin/stdout (Ctrl-A x quits); off\n",
+	      f);
+}
+
+static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int bad(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	log_error("%s", buf);
+	return EXIT_USAGE;
+}
+
+static void set_str(char **dst, const char *src)
+{
+	free(*dst);
+	*dst = strdup(src);
+	if (!*dst)
+		abort(); /* out of memory while parsing options */
+}
+
+static int parse_one(int opt, const char *arg, struct vm_config *cfg)
+{
+	uint64_t v;
+	int err;
+
+	switch (opt) {
+	case OPT_KERNEL:
+	case OPT_INITRD:
+		if (!*arg)
+			return bad("--%s needs a path", opt == OPT_KERNEL ? "kernel" : "initrd");
+		set_str(opt == OPT_KERNEL ? &cfg->kernel : &cfg->initrd, arg);
+		return 0;
+	case OPT_CMDLINE:
+		set_str(&cfg->cmdline, arg);
+		return 0;
+	case OPT_NAME:
+		if (!*arg || strlen(arg) > 64 || strpbrk(arg, "/ \t\n"))
+			return bad("--name '%s': use 1-64 characters, no '/' or spaces", arg);
+		set_str(&cfg->name, arg);
+		return 0;
+	case OPT_CPUS:
+		err = config_parse_uint(arg, 1, CONFIG_CPUS_MAX, &v);
+		if (err == -ERANGE)
+			return bad("--cpus %s: must be between 1 and %d", arg, CONFIG_CPUS_MAX);
+		if (err)
+			return bad("--cpus '%s': not a number", arg);
+		cfg->cpus = (unsigned int)v;
+		return 0;
+	case OPT_MEMORY:
+		err = config_parse_size(arg, &v);
+		if (err)
+			return bad("--memory '%s': not a size (use e.g. 512M or 2G)", arg);
+		if (v < CONFIG_MEM_MIN)
+			return bad("--memory %s: too small, at least %lluM", arg,
+				   (unsigned long long)(CONFIG_MEM_MIN >> 20));
+		if (v > CONFIG_MEM_MAX)
+			return bad("--memory %s: too large, at most %lluG", arg,
+				   (unsigned long long)(CONFIG_MEM_MAX >> 30));
+		if (v & 0xfff)
+			return bad("--memory %s: must be a multiple of 4K", arg);
+		cfg->mem_size = v;
+		return 0;
+	case OPT_NO_REBOOT:
+		cfg->no_reboot = true;
+		return 0;
+	case OPT_CONSOLE:
+		if (!strcmp(arg, "serial"))
+			cfg->console = CONSOLE_SERIAL;
+		else if (!strcmp(arg, "off"))
+			cfg->console = CONSOLE_OFF;
+		else
+			return bad("--console '%s': use serial or off", arg);
+		return 0;
+	case OPT_VERBOSE:
+		log_verbosity = LOG_DEBUG;
+		return 0;
+	case OPT_QUIET:
+		log_verbosity = LOG_WARN;
+		return 0;
+	default:
+		return EXIT_USAGE;
+	}
+}
+
+int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
+{
+	int opt, err;
+
+	optind = 0; /* full re-initialisation: the parser can run more than once */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+", run_opts, NULL)) != -1) {
+		if (opt == OPT_HELP) {
+			cli_usage(stdout);
+			return -1;
+		}
+		if (opt == '?' || opt == ':') {
+			if (optopt && optopt < 0x100)
+				log_error("unknown option '-%c'", optopt);
+			else if (optopt)
+				log_error("option '%s' needs a value", argv[optind - 1]);
+			else
+				log_error("unknown option '%s'", argv[optind - 1]);
+			cli_usage(stderr);
+			return EXIT_USAGE;
+		}
+		err = parse_one(opt, optarg, cfg);
+		if (err)
+			return err;
+	}
+	if (optind < argc) {
+		log_error("unexpected argument '%s'", argv[optind]);
+		cli_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!cfg->kernel) {
+		log_error("--kernel is required");
+		cli_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!cfg->cmdline)
+		set_str(&cfg->cmdline, CLI_DEFAULT_CMDLINE);
+	if (!cfg->name)
+		set_str(&cfg->name, "kasou");
+	return 0;
+}
+
+static uint64_t host_mem_bytes(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[128];
+	unsigned long long kb, total = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "MemTotal: %llu kB", &kb) == 1 ||
+		    sscanf(line, "SwapTotal: %llu kB", &kb) == 1)
+			total += kb * 1024;
+	}
+	fclose(f);
+	return total;
+}
+
+static int load_file(const char *what, const char *path, size_t max, uint8_t **buf, size_t *len)
+{
+	int err = file_read_all(path, max, buf, len);
+
+	if (err == -EFBIG)
+		log_error("%s '%s': file too large (limit %zu MiB)", what, path, max >> 20);
+	else if (err == -EINVAL)
+		log_error("%s '%s': not a regular file", what, path);
+	else if (err)
+		log_error("%s '%s': %s", what, path, strerror(-err));
+	return err;
+}
+
+/* Everything that can fail before the first boot, checked once. */
+static int run_prepare(struct vm_persist *p, const struct vm_config *cfg)
+{
+	char why[BOOT_WHY_LEN];
+	uint64_t host = host_mem_bytes();
+	unsigned int max;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (load_file("kernel", cfg->kernel, KERNEL_MAX, &p->kernel, &p->kernel_len))
+		return EXIT_HOST_ERROR;
+	if (boot_parse(p->kernel, p->kernel_len, &p->image, why)) {
+		log_error("kernel '%s': %s", cfg->kernel, why);
+		return EXIT_HOST_ERROR;
+	}
+	if (cfg->initrd &&
+	    load_file("initrd", cfg->initrd, cfg->mem_size, &p->initrd, &p->initrd_len))
+		return EXIT_HOST_ERROR;
+	if (strlen(cfg->cmdline) + 1 > p->image.cmdline_max) {
+		log_error("kernel command line too long: %zu bytes, this kernel accepts at most %u",
+			  strlen(cfg->cmdline), p->image.cmdline_max - 1);
+		return EXIT_HOST_ERROR;
+	}
+	if (host && cfg->mem_size > host) {
+		log_error("--memory %lluM is more than this host has (%lluM of RAM and swap)",
+			  (unsigned long long)(cfg->mem_size >> 20), (unsigned long long)(host >> 20));
+		return EXIT_HOST_ERROR;
+	}
+	p->kvm_fd = kvm_open();
+	if (p->kvm_fd < 0)
+		return EXIT_HOST_ERROR;
+	max = kvm_max_vcpus(p->kvm_fd);
+	if (cfg->cpus > max) {
+		log_error("--cpus %u: this host's KVM allows at most %u vCPUs per VM", cfg->cpus, max);
+		return EXIT_HOST_ERROR;
+	}
+	if (ncpu > 0 && cfg->cpus > (unsigned long)ncpu)
+		log_warn("%u vCPUs on %ld host CPUs: overcommitted vCPUs slow the guest down",
+			 cfg->cpus, ncpu);
+	p->cpuid = cpuid_supported(p->kvm_fd);
+	if (!p->cpuid) {
+		log_error("KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+		return EXIT_HOST_ERROR;
+	}
+	return 0;
+}
+
+static void persist_free(struct vm_persist *p)
+{
+	free(p->kernel);
+	free(p->initrd);
+	free(p->cpuid);
+	if (p->kvm_fd >= 0)
+		close(p->kvm_fd);
+	rtc_destroy(&p->rtc);
+}
+
+static int boot_loop(struct vm_persist *p, const struct vm_config *cfg)
+{
+	for (;;) {
+		struct vm vm;
+		enum vm_stop_reason why;
+		int sig;
+
+		p->boots++;
+		if (vm_create(&vm, p)) {
+			vm_destroy(&vm);
+			return EXIT_HOST_ERROR;
+		}
+		why = vm_run(&vm);
+		sig = vm.stop_signal;
+		vm_destroy(&vm);
+		switch (why) {
+		case VM_STOP_REBOOT:
+			if (cfg->no_reboot) {
+				log_info("guest reset; exiting (--no-reboot)");
+				return 0;
+			}
+			log_info("guest reset; rebooting");
+			continue;
+		case VM_STOP_POWEROFF:
+			return 0;
+		case VM_STOP_SIGNAL:
+			return 128 + sig;
+		default:
+			return EXIT_KVM_ERROR;
+		}
+	}
+}
+
+int cli_run(int argc, char **argv)
+{
+	struct vm_config cfg;
+	struct vm_persist p = { .kvm_fd = -1 };
+	struct term term;
+	sigset_t block;
+	int rc;
+
+	config_init(&cfg);
+	rc = cli_parse_run(argc, argv, &cfg);
+	if (rc) {
+		config_free(&cfg);
+		return rc < 0 ? 0 : rc;
+	}
+	p.cfg = &cfg;
+	rtc_init(&p.rtc);
+	signal(SIGPIPE, SIG_IGN);
+	vcpu_signals_init();
+	/* every thread inherits these blocked; the main loop reads them from a signalfd */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &block, NULL);
+
+	rc = run_prepare(&p, &cfg);
+	if (!rc) {
+		if (cfg.console == CONSOLE_SERIAL) {
+			term_open(&term, STDIN_FILENO);
+			p.term = &term;
+		}
+		rc = boot_loop(&p, &cfg);
+		term_restore();
+	}
+	persist_free(&p);
+	config_free(&cfg);
+	return rc;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * struct vm_config: the one schema for CLI options, the config file and the
+ * API. Filled and validated at the edge (cli/), read-only afterwards: devices
+ * and the VM builder receive an already-validated struct.
+ */
+#ifndef KASOU_CONFIG_CONFIG_H
+#define KASOU_CONFIG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_MEM_DEFAULT (512ULL << 20)
+#define CONFIG_MEM_MIN (16ULL << 20)
+#define CONFIG_MEM_MAX (1ULL << 46) /* 64 TiB: far above what any host gives */
+#define CONFIG_CPUS_MAX 255 /* xAPIC IDs; KVM's own limit is checked at start */
+
+enum console_mode { CONSOLE_SERIAL, CONSOLE_OFF };
+
+struct vm_config {
+	char *name;
+	char *kernel;
+	char *initrd;
+	char *cmdline;
+	unsigned int cpus;
+	uint64_t mem_size;
+	bool no_reboot;
+	enum console_mode console;
+};
+
+void config_init(struct vm_config *cfg);
+void config_free(struct vm_config *cfg);
+
+/*
+ * Parse a size: "512M", "2G", "1048576", "1.5G" is refused (integers only).
+ * Suffixes K, M, G, T (powers of 1024), optional trailing "B" or "iB".
+ * A bare number means bytes. Returns 0 or -EINVAL / -ERANGE.
+ */
+int config_parse_size(const char *s, uint64_t *out);
+/* Parse an unsigned decimal integer within [min, max]. 0 or -EINVAL/-ERANGE. */
+int config_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+#endif

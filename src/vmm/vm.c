@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "vmm/vm.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "arch/x86/acpi.h"
+#include "arch/x86/layout.h"
+#include "backend/term.h"
+#include "hw/legacy.h"
+#include "util/log.h"
+
+static void vm_irq_set(void *ctx, unsigned int irq, int level)
+{
+	struct vm *vm = ctx;
+	struct kvm_irq_level l = { .irq = irq, .level = (uint32_t)level };
+
+	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &l) < 0)
+		log_guest("KVM_IRQ_LINE %u: %s", irq, strerror(errno));
+}
+
+static void vm_ctl_stop(void *ctx, enum vm_stop_reason why)
+{
+	vm_request_stop(ctx, why);
+}
+
+void vm_request_stop(struct vm *vm, enum vm_stop_reason why)
+{
+	int expected = VM_STOP_NONE;
+	uint64_t one = 1;
+
+	if (__atomic_compare_exchange_n(&vm->stop_reason, &expected, (int)why, false,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		if (write(vm->stop_efd, &one, sizeof(one)) < 0)
+			log_error("cannot signal VM stop: %s", strerror(errno));
+	}
+}
+
+static int vm_setup_kvm(struct vm *vm)
+{
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	uint64_t ident = LAYOUT_IDENTITY_MAP;
+
+	vm->vm_fd = ioctl(vm->persist->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0) {
+		log_error("KVM_CREATE_VM: %s", strerror(errno));
+		return -errno;
+	}
+	vm->run_size = ioctl(vm->persist->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (vm->run_size <= 0) {
+		log_error("KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
+		return -EIO;
+	}
+	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, LAYOUT_TSS) < 0 ||
+	    ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &ident) < 0) {
+		log_error("KVM_SET_TSS_ADDR: %s", strerror(errno));
+		return -errno;
+	}
+	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
+		log_error("KVM_CREATE_IRQCHIP: %s", strerror(errno));
+		return -errno;
+	}
+	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
+		log_error("KVM_CREATE_PIT2: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static int vm_setup_memory(struct vm *vm)
+{
+	int err = guest_mem_create(&vm->mem, vm->cfg->mem_size);
+
+	if (err) {
+		log_error("cannot allocate %llu MiB of guest memory: %s",
+			  (unsigned long long)(vm->cfg->mem_size >> 20), strerror(-err));
+		return err;
+	}
+	for (unsigned int i = 0; i < vm->mem.nr_regions; i++) {
+		const struct guest_region *r = &vm->mem.regions[i];
+		struct kvm_userspace_memory_region kr = {
+			.slot = i,
+			.guest_phys_addr = r->gpa,
+			.memory_size = r->size,
+			.userspace_addr = (uint64_t)(uintptr_t)(vm->mem.host + r->offset),
+		};
+
+		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &kr) < 0) {
+			err = -errno;
+			log_error("KVM_SET_USER_MEMORY_REGION (%llu MiB at 0x%llx): %s",
+				  (unsigned long long)(r->size >> 20), (unsigned long long)r->gpa,
+				  strerror(errno));
+			return err;
+		}
+	}
+	return 0;
+}
+
+static int vm_setup_devices(struct vm *vm)
+{
+	struct irq_sink irq = { .set_level = vm_irq_set, .ctx = vm };
+	int out = vm->cfg->console == CONSOLE_SERIAL ? STDOUT_FILENO : -1;
+	int err = 0;
+
+	vm->ctl = (struct vm_control){ .request_stop = vm_ctl_stop, .ctx = vm };
+	vm->pio.name = "pio";
+	vm->mmio.name = "mmio";
+	serial_init(&vm->serial, out, irq, IRQ_COM1);
+	pm_init(&vm->pm, irq, vm->ctl);
+	err |= bus_register(&vm->pio, PORT_COM1, 8, &serial_ops, &vm->serial, "com1");
+	err |= bus_register(&vm->pio, 0x70, 2, &rtc_ops, &vm->persist->rtc, "rtc");
+	err |= bus_register(&vm->pio, PORT_PM_EVT, PM_RANGE_LEN, &pm_ops, &vm->pm, "acpi-pm");
+	err |= bus_register(&vm->pio, PORT_RESET, 1, &legacy_reset_ops, &vm->ctl, "reset");
+	err |= bus_register(&vm->pio, 0x60, 5, &legacy_kbc_ops, &vm->ctl, "i8042");
+	err |= bus_register(&vm->pio, 0x80, 1, &legacy_sink_ops, NULL, "post");
+	BUG_ON(err);
+	vm->devices_ready = true;
+	return 0;
+}
+
+static int vm_load_guest(struct vm *vm)
+{
+	struct vm_persist *p = vm->persist;
+	uint8_t *acpi = gpa_to_hva(&vm->mem, LAYOUT_ACPI, LAYOUT_ACPI_SIZE);
+	struct acpi_params ap = { .nr_cpus = vm->nr_vcpus };
+	struct boot_load_args args = {
+		.kernel = p->kernel, .kernel_len = p->kernel_len,
+		.initrd = p->initrd, .initrd_len = p->initrd_len,
+		.cmdline = vm->cfg->cmdline, .acpi_rsdp = LAYOUT_ACPI,
+	};
+	char why[BOOT_WHY_LEN];
+	int err;
+
+	if (!acpi || acpi_build(acpi, LAYOUT_ACPI_SIZE, LAYOUT_ACPI, &ap) < 0) {
+		log_error("cannot build ACPI tables");
+		return -ENOSPC;
+	}
+	err = boot_load(&vm->mem, &p->image, &args, why);
+	if (err)
+		log_error("%s", why);
+	return err;
+}
+
+int vm_create(struct vm *vm, struct vm_persist *persist)
+{
+	int err;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->persist = persist;
+	vm->cfg = persist->cfg;
+	vm->vm_fd = -1;
+	vm->mem.fd = -1;
+	vm->nr_vcpus = vm->cfg->cpus;
+	vm->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	vm->vcpus = calloc(vm->nr_vcpus, sizeof(*vm->vcpus));
+	if (vm->stop_efd < 0 || !vm->vcpus) {
+		log_error("cannot set up VM: %s", strerror(errno));
+		return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		vm->vcpus[i].fd = -1;
+	err = vm_setup_kvm(vm);
+	if (!err)
+		err = vm_setup_memory(vm);
+	if (!err)
+		err = vm_setup_devices(vm);
+	if (!err)
+		err = vm_load_guest(vm);
+	for (unsigned int i = 0; !err && i < vm->nr_vcpus; i++)
+		err = vcpu_create(vm, &vm->vcpus[i], i);
+	return err;
+}
+
+static void vm_stop_vcpus(struct vm *vm)
+{
+	__atomic_store_n(&vm->stopping, 1, __ATOMIC_RELEASE);
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		if (vm->vcpus[i].thread_started) {
+			pthread_join(vm->vcpus[i].thread, NULL);
+			vm->vcpus[i].thread_started = false;
+		}
+	}
+}
+
+static void vm_console_input(struct vm *vm)
+{
+	struct term *t = vm->persist->term;
+	uint8_t in[256], out[512];
+	size_t n_out;
+	ssize_t n = read(t->in_fd, in, sizeof(in));
+
+	if (n <= 0) {
+		if (n == 0 || (errno != EINTR && errno != EAGAIN))
+			t->eof = true;
+		return;
+	}
+	if (term_filter(t, in, (size_t)n, out, &n_out)) {
+		log_info("console: Ctrl-A x, quitting");
+		vm_request_stop(vm, VM_STOP_POWEROFF);
+		return;
+	}
+	serial_push_input(&vm->serial, out, n_out);
+}
+
+static int epoll_add(int ep, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+enum vm_stop_reason vm_run(struct vm *vm)
+{
+	struct term *t = vm->persist->term;
+	sigset_t sigs;
+	int ep = epoll_create1(EPOLL_CLOEXEC), sfd;
+	bool use_stdin = t && !t->eof && vm->cfg->console == CONSOLE_SERIAL;
+
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (ep < 0 || sfd < 0 || epoll_add(ep, vm->stop_efd) || epoll_add(ep, sfd)) {
+		log_error("cannot set up the event loop: %s", strerror(errno));
+		vm_request_stop(vm, VM_STOP_ERROR);
+		goto out;
+	}
+	/* a regular file or /dev/null cannot be polled: no console input then */
+	if (use_stdin && epoll_add(ep, t->in_fd) < 0) {
+		t->eof = true;
+		use_stdin = false;
+	}
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		if (vcpu_start(&vm->vcpus[i])) {
+			vm_request_stop(vm, VM_STOP_ERROR);
+			goto out;
+		}
+	}
+	while (!__atomic_load_n(&vm->stop_reason, __ATOMIC_ACQUIRE)) {
+		struct epoll_event ev[4];
+		int n = epoll_wait(ep, ev, 4, -1);
+
+		for (int i = 0; i < n; i++) {
+			if (ev[i].data.fd == sfd) {
+				struct signalfd_siginfo si;
+
+				if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+					vm->stop_signal = (int)si.ssi_signo;
+					log_info("got %s, stopping the VM", strsignal((int)si.ssi_signo));
+					vm_request_stop(vm, VM_STOP_SIGNAL);
+				}
+			} else if (use_stdin && ev[i].data.fd == t->in_fd) {
+				vm_console_input(vm);
+				if (t->eof) {
+					epoll_ctl(ep, EPOLL_CTL_DEL, t->in_fd, NULL);
+					use_stdin = false;
+				}
+			}
+		}
+	}
+out:
+	vm_stop_vcpus(vm);
+	if (sfd >= 0)
+		close(sfd);
+	if (ep >= 0)
+		close(ep);
+	return (enum vm_stop_reason)__atomic_load_n(&vm->stop_reason, __ATOMIC_ACQUIRE);
+}
+
+void vm_destroy(struct vm *vm)
+{
+	if (vm->vcpus) {
+		vm_stop_vcpus(vm);
+		for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+			vcpu_destroy(&vm->vcpus[i]);
+		free(vm->vcpus);
+		vm->vcpus = NULL;
+	}
+	if (vm->devices_ready) {
+		serial_destroy(&vm->serial);
+		pm_destroy(&vm->pm);
+	}
+	guest_mem_destroy(&vm->mem);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->stop_efd >= 0)
+		close(vm->stop_efd);
+	vm->vm_fd = -1;
+	vm->stop_efd = -1;
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * One boot of a VM: the KVM VM, guest RAM, legacy devices, vCPU threads, and
+ * the main-thread event loop that runs until something asks the VM to stop.
+ * A guest reboot is a new vm_create() with the same `struct vm_persist`
+ * (loaded images, CMOS), so nothing of the old boot leaks into the new one.
+ *
+ * Threads: vm_run() is called on the main thread; it starts one thread per
+ * vCPU, waits on epoll (stdin, signals, stop requests), then stops every vCPU
+ * (immediate_exit + a signal) and joins them before it returns.
+ */
+#ifndef KASOU_VMM_VM_H
+#define KASOU_VMM_VM_H
+
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/x86/boot.h"
+#include "bus/bus.h"
+#include "config/config.h"
+#include "hw/irq.h"
+#include "hw/pm.h"
+#include "hw/rtc.h"
+#include "hw/serial.h"
+#include "vmm/guest_mem.h"
+
+struct term;
+
+/* What survives a guest reboot. */
+struct vm_persist {
+	const struct vm_config *cfg;
+	int kvm_fd;
+	struct kvm_cpuid2 *cpuid; /* KVM_GET_SUPPORTED_CPUID, unpatched */
+	uint8_t *kernel;
+	size_t kernel_len;
+	struct boot_image image;
+	uint8_t *initrd;
+	size_t initrd_len;
+	struct rtc rtc;
+	struct term *term; /* NULL when stdin is not the console */
+	unsigned int boots;
+};
+
+struct vm;
+
+struct vcpu {
+	struct vm *vm;
+	unsigned int index;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	bool thread_started;
+	uint64_t exits;
+};
+
+struct vm {
+	struct vm_persist *persist;
+	const struct vm_config *cfg;
+	int vm_fd;
+	int run_size;
+	struct guest_mem mem;
+	struct bus pio;
+	struct bus mmio;
+	struct serial serial;
+	struct pm pm;
+	struct vm_control ctl;
+	unsigned int nr_vcpus;
+	struct vcpu *vcpus;
+	int stop_efd;
+	int stop_reason; /* enum vm_stop_reason, first writer wins (atomic) */
+	int stop_signal; /* host signal number for VM_STOP_SIGNAL */
+	int stopping; /* atomic: vCPUs leave their loop */
+	bool devices_ready;
+};
+
+/* Build a VM ready to run: -errno after logging one line. */
+int vm_create(struct vm *vm, struct vm_persist *persist);
+/* Run until stopped; returns the reason. */
+enum vm_stop_reason vm_run(struct vm *vm);
+void vm_destroy(struct vm *vm);
+
+/* Any thread: ask the VM to stop (first reason wins). */
+void vm_request_stop(struct vm *vm, enum vm_stop_reason why);
+
+/* vcpu.c */
+int vcpu_create(struct vm *vm, struct vcpu *v, unsigned int index);
+int vcpu_start(struct vcpu *v);
+void vcpu_kick(struct vcpu *v);
+void vcpu_destroy(struct vcpu *v);
+void vcpu_dump(struct vcpu *v);
+void vcpu_signals_init(void);
+
+#endif
