@@ -22,23 +22,28 @@ SANFLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 all: $(BUILD)/kasou
 
 $(BUILD)/kasou: $(OBJS)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/san/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SANFLAGS) -c -o $@ $<
+	@echo "  CC-SAN  $<"
+	@$(CC) $(CFLAGS) $(SANFLAGS) -c -o $@ $<
 
 $(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h $(LIBOBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIBOBJS) $(LDFLAGS) $(LDLIBS)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIBOBJS) $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/unit-san/%: tests/unit/%.c tests/unit/unit.h $(LIBSRCS:%.c=$(BUILD)/san/%.o)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SANFLAGS) -Itests/unit -o $@ $< $(LIBSRCS:%.c=$(BUILD)/san/%.o) $(LDFLAGS) $(LDLIBS)
+	@echo "  LD-SAN  $@"
+	@$(CC) $(CFLAGS) $(SANFLAGS) -Itests/unit -o $@ $< $(LIBSRCS:%.c=$(BUILD)/san/%.o) $(LDFLAGS) $(LDLIBS)
 
 # Unit tests: each binary prints PASS/FAIL lines; tests/run.sh counts them.
 unit: $(UNIT_BINS) $(SAN_BINS)

@@ -165,6 +165,10 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 		if (opt == '?' || opt == ':') {
 			if (optopt && optopt < 0x100)
 				log_error("unknown option '-%c'", optopt);
+			else if (optopt && strchr(argv[optind - 1], '='))
+				log_error("option '%.*s' does not take a value",
+					  (int)(strchr(argv[optind - 1], '=') - argv[optind - 1]),
+					  argv[optind - 1]);
 			else if (optopt)
 				log_error("option '%s' needs a value", argv[optind - 1]);
 			else
