@@ -209,6 +209,15 @@ parse() { # parse FILE NAME DIR
 		echo '. "$LAB/l1-lib.sh"'
 		if [ $have_l1 = 1 ]; then cat "$dir/l1.body"; else echo 'eval "kasou $KASOU_LINE"'; fi
 	} >"$dir/l1.sh"
+	# the archives are cached: rebuilt when the scenario, mkimage.sh or the kernel changes
+	local h
+	h=$(cat "$file" "$HERE/mkimage.sh" "$KDIR/STAMP" | sha256sum | cut -d' ' -f1)
+	if [ -f "$dir/../$name.hash" ] && [ "$(cat "$dir/../$name.hash")" = "$h" ] &&
+		[ -f "$dir/../$name.cache/test.cpio" ]; then
+		cp "$dir/../$name.cache"/* "$dir/"
+		return 0
+	fi
+	rm -f "$dir/../$name.hash"
 	"$HERE/mkimage.sh" guest "$dir/test.cpio" "$dir/test.sh" || { S_ERR[$name]="cannot pack test.sh"; return 0; }
 	# shellcheck disable=SC2086
 	"$HERE/mkimage.sh" modules "$dir/guest-modules.cpio" modules.list $gmods ||
@@ -217,6 +226,10 @@ parse() { # parse FILE NAME DIR
 	"$HERE/mkimage.sh" modules "$dir/l1-modules.cpio" "lab/sc/$name/l1-modules.list" $l1mods ||
 		{ S_ERR[$name]="l1-modules: cannot resolve$l1mods"; return 0; }
 	echo $l1mods >"$dir/l1-modules.names"
+	rm -rf "$dir/../$name.cache"
+	mkdir -p "$dir/../$name.cache"
+	cp "$dir"/{test.cpio,guest-modules.cpio,l1-modules.cpio,l1-modules.names} "$dir/../$name.cache/"
+	echo "$h" >"$dir/../$name.hash"
 }
 
 for f in "${SCEN_FILES[@]}"; do
@@ -236,6 +249,9 @@ done
 if [ $NEED_VMLINUX = 1 ]; then "$HERE/mkimage.sh" vmlinux || exit 1; fi
 T_IMAGES=$(elapsed "$t_img0" "$(now)")
 [ ${#NAMES[@]} -eq 0 ] && exit $((NFAIL > 0))
+# this run's batches are numbered from 1: drop the files of earlier runs
+rm -f "$LAB_BUILD"/l1-*.console "$LAB_BUILD"/l1-*.results "$LAB_BUILD"/l1-*.qemu.log "$LAB_BUILD"/native-*.log
+for n in "${NAMES[@]}"; do rm -f "$LAB_BUILD/$n.log" "$LAB_BUILD/$n".fault*.log; done
 say "$MODE mode, kernel $K, ${#NAMES[@]} scenario(s), images ready in ${T_IMAGES}s"
 
 # ---------------------------------------------------------------- one batch
@@ -299,7 +315,7 @@ run_batch() {
 			mkdir -p "$stage/sc/$n"
 			cp "$LAB_BUILD/sc/$n"/{env,l1.sh,test.cpio,guest-modules.cpio,l1-modules.names} "$stage/sc/$n/"
 			# shellcheck disable=SC2046
-			[ -s "$stage/sc/$n/l1-modules.names" ] && modprobe -a $(cat "$stage/sc/$n/l1-modules.names")
+			grep -q '[^[:space:]]' "$stage/sc/$n/l1-modules.names" && modprobe -a $(cat "$stage/sc/$n/l1-modules.names")
 		done
 		printf '%s\n' "${names[@]}" >"$stage/batch.list"
 		t0=$(now)
@@ -318,7 +334,7 @@ run_batch() {
 			m=${marks[$i]#@@LAB "$B_NONCE" }
 			case $m in
 			L1-READY*) B_READY=1; t_ready=$(now); deadline=$((SECONDS + 60)) ;;
-			BEGIN\ *) n=${m#BEGIN }; deadline=$((SECONDS + ${S_TIMEOUT[$n]:-60} + 60)) ;;
+			BEGIN\ *) n=${m#BEGIN }; deadline=$((SECONDS + ${S_TIMEOUT[$n]:-60} + 30)) ;;
 			END\ * | L1-DONE*) deadline=$((SECONDS + 60)) ;;
 			esac
 		done
@@ -335,7 +351,13 @@ run_batch() {
 	wait "$pid" 2>/dev/null
 	local t1 cnt=${#names[@]}
 	t1=$(now)
-	if [ "$MODE" = nested ]; then
+	# L1 may have come and gone between two looks
+	if [ "$MODE" = nested ] && [ -z "$t_ready" ] && grep -aq "^@@LAB $B_NONCE L1-READY" "$B_OUT"; then
+		B_READY=1
+	fi
+	if [ $DEMO = 1 ]; then
+		:
+	elif [ "$MODE" = nested ]; then
 		say "batch $BATCHNO: $cnt scenario(s), L1 up in $([ -n "$t_ready" ] && elapsed "$t0" "$t_ready" || echo '?')s, run $([ -n "$t_ready" ] && elapsed "$t_ready" "$t1" || echo '?')s, total $(elapsed "$t0" "$t1")s$([ $B_HUNG = 1 ] && echo ', L1 killed (no progress)')"
 	else
 		say "batch $BATCHNO: $cnt scenario(s) natively in $(elapsed "$t0" "$t1")s"
@@ -471,7 +493,8 @@ while [ ${#QUEUE[@]} -gt 0 ]; do
 	done
 	[ "$MODE" = native ] && { batch=("${QUEUE[@]}"); rest=(); }
 	run_batch "${batch[@]}"
-	requeue=()
+	requeue=() # never started: go first, in a fresh L1
+	rerun=()   # hit by a lab fault: once more, after the rest
 	charged=0
 	for n in "${batch[@]}"; do
 		verdict "$n"
@@ -494,7 +517,7 @@ while [ ${#QUEUE[@]} -gt 0 ]; do
 			[ -f "$LAB_BUILD/$n.log" ] && mv "$LAB_BUILD/$n.log" "$LAB_BUILD/$n.fault${S_TRIES[$n]}.log"
 			if [ "${S_TRIES[$n]}" -lt 2 ]; then
 				echo "lab/$n: lab fault, rerun ($R; L1 console $B_CONSOLE)"
-				requeue+=("$n")
+				rerun+=("$n")
 			else
 				result FAIL "$n" "lab fault twice: $R (L1 console: $B_CONSOLE)"
 				show_tail "$LAB_BUILD/$n.fault${S_TRIES[$n]}.log"
@@ -506,7 +529,7 @@ while [ ${#QUEUE[@]} -gt 0 ]; do
 		for n in "${requeue[@]}"; do result FAIL "$n" "not run: L1 ended early (console: $B_CONSOLE)"; done
 		requeue=()
 	fi
-	QUEUE=("${requeue[@]}" "${rest[@]}")
+	QUEUE=("${requeue[@]}" "${rest[@]}" "${rerun[@]}")
 done
 rm -f "$LAB_BUILD/l1.initrd" "$LAB_BUILD/batch.cpio"
 exit $((NFAIL > 0))

@@ -46,7 +46,7 @@ while read -r name; do
 		export L2_BASE="$LAB/l2-base.cpio" GUEST_MODULES="$sc/guest-modules.cpio"
 		export KASOU="$LAB/kasou-bin/kasou" KASOU_TIMEOUT TMPDIR="$work"
 		export PATH="$LAB/bin:$PATH"
-		cd "$work" && exec busybox setsid sh "$sc/l1.sh"
+		cd "$work" && exec busybox setsid busybox sh "$sc/l1.sh"
 	) </dev/null >>"$LAB_OUT" 2>&1 &
 	pid=$!
 	busybox setsid sh -c "sleep $TIMEOUT; touch '$work/.timeout'; kill -TERM -$pid; sleep 5; kill -KILL -$pid" \
