@@ -70,12 +70,22 @@ static uint8_t rtc_hours(const struct rtc *r, int h)
 	return (uint8_t)(rtc_encode(r, (unsigned int)(h ? h : 12)) | (pm ? 0x80 : 0));
 }
 
-static uint8_t rtc_read_reg(struct rtc *r, uint8_t idx)
+/* The guest's clock now; frozen at what the guest wrote while SET is held. */
+static void rtc_clock(const struct rtc *r, struct tm *tm)
 {
 	time_t t = r->now() + r->offset;
+
+	if (r->reg_b & REG_B_SET)
+		*tm = r->held;
+	else
+		gmtime_r(&t, tm);
+}
+
+static uint8_t rtc_read_reg(struct rtc *r, uint8_t idx)
+{
 	struct tm tm;
 
-	gmtime_r(&t, &tm);
+	rtc_clock(r, &tm);
 	switch (idx) {
 	case RTC_SECONDS:
 		return rtc_encode(r, (unsigned int)tm.tm_sec);
@@ -106,14 +116,28 @@ static uint8_t rtc_read_reg(struct rtc *r, uint8_t idx)
 	}
 }
 
-/* The guest sets one field: move the offset so that field reads back as set. */
+/* Move the offset so that the clock reads `tm` now. */
+static void rtc_set_clock(struct rtc *r, struct tm *tm)
+{
+	time_t nt = timegm(tm);
+
+	if (nt != (time_t)-1)
+		r->offset = (int64_t)(nt - r->now());
+}
+
+/*
+ * The guest sets one field. With SET held (how Linux and the BSDs set the
+ * clock) the field goes into the frozen copy, applied when SET is released:
+ * a date that passes through a day that does not exist ("Feb 31" between the
+ * month and the day writes) must not be normalised into another month.
+ * Without SET, the offset moves so that the field reads back as set.
+ */
 static void rtc_set_field(struct rtc *r, uint8_t idx, uint8_t v)
 {
-	time_t t = r->now() + r->offset, nt;
 	struct tm tm;
 	unsigned int val;
 
-	gmtime_r(&t, &tm);
+	rtc_clock(r, &tm);
 	if (idx == RTC_HOURS && !(r->reg_b & REG_B_24H)) {
 		val = rtc_decode(r, v & 0x7f) % 12 + ((v & 0x80) ? 12 : 0);
 	} else {
@@ -144,9 +168,10 @@ static void rtc_set_field(struct rtc *r, uint8_t idx, uint8_t v)
 	default:
 		return;
 	}
-	nt = timegm(&tm);
-	if (nt != (time_t)-1)
-		r->offset += (int64_t)(nt - t);
+	if (r->reg_b & REG_B_SET)
+		r->held = tm;
+	else
+		rtc_set_clock(r, &tm);
 }
 
 static void rtc_write_reg(struct rtc *r, uint8_t idx, uint8_t v)
@@ -167,6 +192,10 @@ static void rtc_write_reg(struct rtc *r, uint8_t idx, uint8_t v)
 	case RTC_REG_D:
 		break;
 	case RTC_REG_B:
+		if ((v & REG_B_SET) && !(r->reg_b & REG_B_SET))
+			rtc_clock(r, &r->held);
+		else if (!(v & REG_B_SET) && (r->reg_b & REG_B_SET))
+			rtc_set_clock(r, &r->held);
 		r->reg_b = v & (REG_B_SET | REG_B_DM_BINARY | REG_B_24H);
 		break;
 	default:

@@ -19,6 +19,7 @@ struct rtc {
 	uint8_t index;
 	uint8_t reg_b;
 	int64_t offset; /* seconds added to host time: the guest's clock setting */
+	struct tm held; /* the clock while reg B SET is held: frozen, takes field writes */
 	uint8_t cmos[128];
 	time_t (*now)(void); /* host clock; tests replace it */
 };
