@@ -32,7 +32,7 @@ int config_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	for (; *s; s++) {
 		if (!isdigit((unsigned char)*s))
 			return -EINVAL;
-		if (v > (UINT64_MAX - 9) / 10)
+		if (v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
 			return -ERANGE;
 		v = v * 10 + (uint64_t)(*s - '0');
 	}
@@ -51,7 +51,7 @@ int config_parse_size(const char *s, uint64_t *out)
 	if (!s || !isdigit((unsigned char)*s))
 		return -EINVAL;
 	for (; isdigit((unsigned char)*p); p++) {
-		if (v > (UINT64_MAX - 9) / 10)
+		if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
 			return -ERANGE;
 		v = v * 10 + (uint64_t)(*p - '0');
 	}
