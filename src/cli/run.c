@@ -214,17 +214,14 @@ static uint64_t host_mem_bytes(void)
 	return total;
 }
 
-static int load_file(const char *what, const char *path, size_t max, uint8_t **buf, size_t *len)
+static void file_error(const char *what, const char *path, size_t max, int err)
 {
-	int err = file_read_all(path, max, buf, len);
-
 	if (err == -EFBIG)
 		log_error("%s '%s': file too large (limit %zu MiB)", what, path, max >> 20);
 	else if (err == -EINVAL)
 		log_error("%s '%s': not a regular file", what, path);
-	else if (err)
+	else
 		log_error("%s '%s': %s", what, path, strerror(-err));
-	return err;
 }
 
 /* Everything that can fail before the first boot, checked once. */
@@ -234,16 +231,27 @@ static int run_prepare(struct vm_persist *p, const struct vm_config *cfg)
 	uint64_t host = host_mem_bytes();
 	unsigned int max;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int err = file_read_all(cfg->kernel, KERNEL_MAX, &p->kernel, &p->kernel_len);
 
-	if (load_file("kernel", cfg->kernel, KERNEL_MAX, &p->kernel, &p->kernel_len))
+	if (err) {
+		file_error("kernel", cfg->kernel, KERNEL_MAX, err);
 		return EXIT_HOST_ERROR;
+	}
 	if (boot_parse(p->kernel, p->kernel_len, &p->image, why)) {
 		log_error("kernel '%s': %s", cfg->kernel, why);
 		return EXIT_HOST_ERROR;
 	}
-	if (cfg->initrd &&
-	    load_file("initrd", cfg->initrd, cfg->mem_size, &p->initrd, &p->initrd_len))
-		return EXIT_HOST_ERROR;
+	if (cfg->initrd) {
+		err = file_read_all(cfg->initrd, cfg->mem_size, &p->initrd, &p->initrd_len);
+		if (err == -EFBIG)
+			log_error("initrd '%s' does not fit in guest memory (%llu MiB); give the VM "
+				  "more --memory", cfg->initrd,
+				  (unsigned long long)(cfg->mem_size >> 20));
+		else if (err)
+			file_error("initrd", cfg->initrd, cfg->mem_size, err);
+		if (err)
+			return EXIT_HOST_ERROR;
+	}
 	if (strlen(cfg->cmdline) + 1 > p->image.cmdline_max) {
 		log_error("kernel command line too long: %zu bytes, this kernel accepts at most %u",
 			  strlen(cfg->cmdline), p->image.cmdline_max - 1);

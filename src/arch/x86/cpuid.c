@@ -104,6 +104,14 @@ void cpuid_patch(struct kvm_cpuid2 *c, unsigned int index, const struct cpuid_to
 		if (e->eax & 0x1f)
 			e->eax |= ((1u << order_base_2(ncpu)) - 1) << 26;
 	}
+	e = cpuid_find(c, 0xd, 0);
+	if (e) {
+		/* XSAVE area size for the enabled XCR0: KVM refreshes it only when
+		 * features beyond x87/SSE/AVX change, so a guest that enables AVX
+		 * would read the x87/SSE size and warn. Report the size for every
+		 * supported feature, as the guest's XCR0 ends up with all of them. */
+		e->ebx = e->ecx;
+	}
 	patch_ext_topology(c, 0xb, apic, ncpu);
 	patch_ext_topology(c, 0x1f, apic, ncpu);
 
