@@ -213,7 +213,7 @@ TEST(load_places_everything)
 	CHECK(bp->hdr.ramdisk_image + sizeof(initrd) <= (64 << 20));
 	CHECK(!memcmp(m.host + bp->hdr.ramdisk_image, initrd, sizeof(initrd)));
 	CHECK_EQ(bp->acpi_rsdp_addr, LAYOUT_ACPI);
-	CHECK_EQ(bp->e820_entries, 4);
+	CHECK_EQ(bp->e820_entries, 5);
 	CHECK(!memcmp(m.host + LAYOUT_KERNEL, img + PM_OFF, 8192));
 	/* identity map: PML4[0] -> PDPT, 2 MiB pages */
 	CHECK_EQ(*(uint64_t *)(m.host + LAYOUT_PML4), LAYOUT_PDPT | 3);

@@ -38,7 +38,7 @@ TEST(small)
 	struct boot_e820_entry t[128];
 	int n = build(128ULL << 20, t);
 
-	CHECK_EQ(n, 4);
+	CHECK_EQ(n, 5);
 	check_map(t, n, 128ULL << 20);
 	CHECK_EQ(t[0].addr, 0);
 	CHECK_EQ(t[0].size, LAYOUT_EBDA);
@@ -52,7 +52,7 @@ TEST(exactly_hole)
 	struct boot_e820_entry t[128];
 	int n = build(LAYOUT_MMIO_HOLE, t);
 
-	CHECK_EQ(n, 4);
+	CHECK_EQ(n, 5);
 	check_map(t, n, LAYOUT_MMIO_HOLE);
 	CHECK_EQ(t[3].addr + t[3].size, LAYOUT_MMIO_HOLE);
 }
@@ -62,11 +62,13 @@ TEST(just_above_hole)
 	struct boot_e820_entry t[128];
 	int n = build(LAYOUT_MMIO_HOLE + 4096, t);
 
-	CHECK_EQ(n, 5);
+	CHECK_EQ(n, 6);
 	check_map(t, n, LAYOUT_MMIO_HOLE + 4096);
-	CHECK_EQ(t[4].addr, 1ULL << 32);
-	CHECK_EQ(t[4].size, 4096);
-	CHECK_EQ(t[4].type, E820_RAM);
+	CHECK_EQ(t[4].addr, LAYOUT_PCI_ECAM);
+	CHECK_EQ(t[4].type, E820_RESERVED);
+	CHECK_EQ(t[5].addr, 1ULL << 32);
+	CHECK_EQ(t[5].size, 4096);
+	CHECK_EQ(t[5].type, E820_RAM);
 }
 
 TEST(large)
@@ -75,9 +77,9 @@ TEST(large)
 	uint64_t size = 64ULL << 30;
 	int n = build(size, t);
 
-	CHECK_EQ(n, 5);
+	CHECK_EQ(n, 6);
 	check_map(t, n, size);
-	CHECK_EQ(t[4].addr + t[4].size, (1ULL << 32) + size - LAYOUT_MMIO_HOLE);
+	CHECK_EQ(t[5].addr + t[5].size, (1ULL << 32) + size - LAYOUT_MMIO_HOLE);
 }
 
 TEST(table_too_small)

@@ -116,16 +116,6 @@ static void *acpi_alloc(struct acpi_buf *b, size_t len, uint64_t *gpa)
 	return b->base + off;
 }
 
-/*
- * DSDT body in AML: Name (\_S5, Package () { 5, 5, 0, 0 })
- * 08 NameOp, "_S5_", 12 PackageOp, PkgLength 8, NumElements 4,
- * 0A 05 BytePrefix 5 (x2), 00 ZeroOp (x2).
- */
-static const uint8_t dsdt_aml[] = {
-	0x08, '_', 'S', '5', '_', 0x12, 0x08, 0x04,
-	0x0a, ACPI_SLP_TYP_S5, 0x0a, ACPI_SLP_TYP_S5, 0x00, 0x00,
-};
-
 static void gas_io(struct acpi_gas *g, uint16_t port, uint8_t bytes)
 {
 	g->space_id = 1;
@@ -213,29 +203,70 @@ static int build_madt(struct acpi_buf *b, unsigned int ncpu, uint64_t *gpa)
 	return 0;
 }
 
+static int build_dsdt(struct acpi_buf *b, const struct acpi_params *p, uint64_t *gpa)
+{
+	size_t off = (b->used + 15) & ~(size_t)15;
+	struct acpi_sdt_header *h;
+	long n;
+
+	if (off > b->size || b->size - off < sizeof(*h))
+		return -ENOSPC;
+	n = dsdt_build(b->base + off + sizeof(*h), b->size - off - sizeof(*h), p);
+	if (n < 0)
+		return -ENOSPC;
+	h = acpi_alloc(b, sizeof(*h) + (size_t)n, gpa);
+	if (!h)
+		return -ENOSPC;
+	/* acpi_alloc zeroed the area: write the body again */
+	dsdt_build((uint8_t *)(h + 1), (size_t)n, p);
+	header_init(h, "DSDT", (uint32_t)(sizeof(*h) + (size_t)n), 2);
+	return 0;
+}
+
+struct acpi_mcfg {
+	struct acpi_sdt_header h;
+	uint64_t reserved;
+	uint64_t base;
+	uint16_t segment;
+	uint8_t start_bus, end_bus;
+	uint32_t reserved2;
+} __attribute__((packed));
+
+static int build_mcfg(struct acpi_buf *b, const struct acpi_params *p, uint64_t *gpa)
+{
+	struct acpi_mcfg *m = acpi_alloc(b, sizeof(*m), gpa);
+
+	if (!m)
+		return -ENOSPC;
+	m->base = p->ecam_base;
+	m->segment = 0;
+	m->start_bus = 0;
+	m->end_bus = (uint8_t)((p->ecam_size >> 20) - 1); /* 1 MiB of ECAM per bus */
+	header_init(&m->h, "MCFG", sizeof(*m), 1);
+	return 0;
+}
+
 long acpi_build(uint8_t *buf, size_t size, uint64_t gpa, const struct acpi_params *p)
 {
 	struct acpi_buf b = { .base = buf, .size = size, .used = 0, .gpa = gpa };
 	struct acpi_rsdp *rsdp;
-	struct acpi_sdt_header *dsdt, *xsdt;
-	uint64_t rsdp_gpa, dsdt_gpa, fadt_gpa, madt_gpa, xsdt_gpa;
-	uint64_t entries[2];
+	struct acpi_sdt_header *xsdt;
+	uint64_t rsdp_gpa, dsdt_gpa, xsdt_gpa;
+	uint64_t entries[3];
+	unsigned int n = 2;
 
 	rsdp = acpi_alloc(&b, sizeof(*rsdp), &rsdp_gpa);
-	dsdt = acpi_alloc(&b, sizeof(*dsdt) + sizeof(dsdt_aml), &dsdt_gpa);
-	if (!rsdp || !dsdt)
+	if (!rsdp || build_dsdt(&b, p, &dsdt_gpa))
 		return -ENOSPC;
-	memcpy(dsdt + 1, dsdt_aml, sizeof(dsdt_aml));
-	header_init(dsdt, "DSDT", sizeof(*dsdt) + sizeof(dsdt_aml), 2);
-	if (build_fadt(&b, dsdt_gpa, &fadt_gpa) || build_madt(&b, p->nr_cpus, &madt_gpa))
+	if (build_fadt(&b, dsdt_gpa, &entries[0]) || build_madt(&b, p->nr_cpus, &entries[1]))
 		return -ENOSPC;
-	entries[0] = fadt_gpa;
-	entries[1] = madt_gpa;
-	xsdt = acpi_alloc(&b, sizeof(*xsdt) + sizeof(entries), &xsdt_gpa);
+	if (p->ecam_size && build_mcfg(&b, p, &entries[n++]))
+		return -ENOSPC;
+	xsdt = acpi_alloc(&b, sizeof(*xsdt) + n * 8, &xsdt_gpa);
 	if (!xsdt)
 		return -ENOSPC;
-	memcpy(xsdt + 1, entries, sizeof(entries));
-	header_init(xsdt, "XSDT", sizeof(*xsdt) + sizeof(entries), 1);
+	memcpy(xsdt + 1, entries, n * 8);
+	header_init(xsdt, "XSDT", (uint32_t)(sizeof(*xsdt) + n * 8), 1);
 
 	memcpy(rsdp->signature, "RSD PTR ", 8);
 	memcpy(rsdp->oem_id, "KASOU ", 6);

@@ -40,7 +40,14 @@ struct acpi_rsdp {
 
 struct acpi_params {
 	unsigned int nr_cpus;
+	/* PCI host bridge (omitted from the DSDT when ecam_size is 0) */
+	uint64_t ecam_base, ecam_size;
+	uint64_t mmio32_base, mmio32_size;
+	uint64_t mmio64_base, mmio64_size;
 };
+
+/* dsdt.c: the DSDT's AML body (without header) into buf; bytes or -ENOSPC */
+long dsdt_build(uint8_t *buf, size_t cap, const struct acpi_params *p);
 
 /*
  * Build the tables into buf[0..size) which the guest sees at `gpa`.

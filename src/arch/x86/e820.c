@@ -28,6 +28,8 @@ int e820_build(const struct guest_mem *mem, struct boot_e820_entry *tab, int max
 	n = e820_add(tab, n, max, LAYOUT_ACPI, LAYOUT_ACPI_SIZE, E820_RESERVED);
 	if (low > LAYOUT_HIGHMEM)
 		n = e820_add(tab, n, max, LAYOUT_HIGHMEM, low - LAYOUT_HIGHMEM, E820_RAM);
+	/* PCI ECAM: Linux wants MMCONFIG reserved before it trusts the MCFG */
+	n = e820_add(tab, n, max, LAYOUT_PCI_ECAM, LAYOUT_PCI_ECAM_SIZE, E820_RESERVED);
 	for (unsigned int i = 1; i < mem->nr_regions; i++)
 		n = e820_add(tab, n, max, mem->regions[i].gpa, mem->regions[i].size, E820_RAM);
 	return n;

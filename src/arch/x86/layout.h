@@ -30,6 +30,11 @@
 
 #define LAYOUT_MMIO_HOLE 0xc0000000ULL
 #define LAYOUT_MMIO_HOLE_SIZE (0x100000000ULL - LAYOUT_MMIO_HOLE)
+#define LAYOUT_PCI_MMIO32 LAYOUT_MMIO_HOLE /* 32-bit BARs */
+#define LAYOUT_PCI_MMIO32_SIZE 0x20000000ULL /* 512 MiB */
+#define LAYOUT_PCI_ECAM 0xe0000000ULL
+#define LAYOUT_PCI_ECAM_SIZE 0x100000ULL /* bus 0 only: 32 devices x 8 functions x 4 KiB */
+#define LAYOUT_PCI_MMIO64_SIZE (64ULL << 30) /* above RAM, 1 GiB aligned */
 #define LAYOUT_IOAPIC 0xfec00000ULL
 #define LAYOUT_LAPIC 0xfee00000ULL
 #define LAYOUT_IDENTITY_MAP 0xfffbc000ULL /* KVM_SET_IDENTITY_MAP_ADDR, one page */
@@ -45,5 +50,6 @@
 #define PORT_COM1 0x3f8
 #define IRQ_COM1 4
 #define IRQ_SCI 9
+#define PCI_INTX_GSI_BASE 16 /* INTA-D of the PCI root bus: IOAPIC pins 16-19 */
 
 #endif
