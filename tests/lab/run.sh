@@ -17,7 +17,8 @@
 #
 # Environment: KASOU (binary, default $BUILD/kasou), BUILD (build), KASOU_LAB=native|nested, LAB_BATCH (6),
 # LAB_BUILD (build/lab), LAB_L1_MEM (4096), LAB_L1_BOOT_TIMEOUT (s, 180), LAB_EXTRA_CPIO
-# (cpio archives to add to L1's initramfs, e.g. tools for a peer comparison).
+# (cpio archives to add to L1's initramfs, e.g. tools for a peer comparison), LAB_LOCK
+# (/tmp/kasou-lab.lock: lab runs on one machine take turns).
 set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -111,6 +112,15 @@ missing=()
 for t in "${need[@]}"; do command -v "$t" >/dev/null 2>&1 || missing+=("$t"); done
 [ -x /bin/busybox ] || missing+=(busybox)
 [ ${#missing[@]} -eq 0 ] || skip_all "lab tools missing: ${missing[*]} (run scripts/deps.sh lab)"
+
+# One lab run at a time on this machine: one L1 QEMU fills its 2 cores, and runs sharing
+# $LAB_BUILD would overwrite each other's files.
+LOCK=${LAB_LOCK:-/tmp/kasou-lab.lock}
+exec 9>>"$LOCK"
+if ! flock -n 9; then
+	say "waiting for another lab run to finish (lock $LOCK)..."
+	flock 9
+fi
 
 [ $DEMO = 1 ] && say "building lab image..."
 t_img0=$(now)
