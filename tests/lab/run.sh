@@ -129,6 +129,9 @@ mkdir -p "$LAB_BUILD"
 export LAB_KERNEL_READY=1
 K=$(cat "$KDIR/K")
 if [ -x "$KASOU_BIN" ]; then
+	# a snapshot, so that a rebuild during the run cannot change or remove it midway
+	cp "$KASOU_BIN" "$LAB_BUILD/kasou.tmp" && mv "$LAB_BUILD/kasou.tmp" "$LAB_BUILD/kasou" || exit 1
+	KASOU_BIN=$LAB_BUILD/kasou
 	"$HERE/mkimage.sh" kasou "$KASOU_BIN" || exit 1
 else
 	echo "lab: WARNING: $KASOU_BIN not found (run make); scenarios that run kasou will fail"
@@ -403,7 +406,11 @@ verdict() {
 	section "$n" >"$log"
 	rc=$(echo "$end" | sed -n 's/.* rc=\([0-9]*\).*/\1/p')
 	sig=$( { cat "$log"; console_seg "$n"; } | grep -aoE "$FAULT_RE" | head -1)
-	if grep -aqE '^kasou: |LAB-FAIL' "$log" || { [ -n "$rc" ] && [[ $CRASH_RC == *" $rc "* ]]; }; then
+	# kasou's own failure: a guest verdict, kasou dying of a signal, or kasou's error message
+	# (unless the lab killed it for taking too long: a stalled guest says "kasou: got
+	# Terminated" too, and the stall may well be the lab's)
+	if grep -aq 'LAB-FAIL' "$log" || { [ -n "$rc" ] && [[ $CRASH_RC == *" $rc "* ]]; } ||
+		{ grep -aq '^kasou: ' "$log" && ! grep -aq 'LAB-TIMEOUT' "$log"; }; then
 		own=1
 	fi
 	if [ -z "$end" ]; then
@@ -422,6 +429,7 @@ verdict() {
 	V=fail
 	if line=$(grep -a -m1 'LAB-TIMEOUT' "$log"); then
 		R="timed out: ${line#*LAB-TIMEOUT }"
+		line=$(grep -a -m1 -E '^kasou: |LAB-FAIL' "$log") && R="$R; $line"
 	elif [ "$rc" != "${S_EXIT[$n]}" ]; then
 		R="exit status $rc, expected ${S_EXIT[$n]}"
 		[[ $CRASH_RC == *" $rc "* ]] && R="$R (killed by signal $((rc - 128)))"
