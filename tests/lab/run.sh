@@ -133,6 +133,9 @@ if [ -x "$KASOU_BIN" ]; then
 	cp "$KASOU_BIN" "$LAB_BUILD/kasou.tmp" && mv "$LAB_BUILD/kasou.tmp" "$LAB_BUILD/kasou" || exit 1
 	KASOU_BIN=$LAB_BUILD/kasou
 	"$HERE/mkimage.sh" kasou "$KASOU_BIN" || exit 1
+elif [ $DEMO = 1 ]; then
+	say "$KASOU_BIN not found: build it first (make)"
+	exit 1
 else
 	echo "lab: WARNING: $KASOU_BIN not found (run make); scenarios that run kasou will fail"
 fi
