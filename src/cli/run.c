@@ -31,6 +31,7 @@ enum {
 	OPT_HELP,
 	OPT_VERBOSE,
 	OPT_QUIET,
+	OPT_DISK,
 };
 
 static const struct option run_opts[] = {
@@ -45,6 +46,7 @@ static const struct option run_opts[] = {
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "disk", required_argument, NULL, OPT_DISK },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -62,7 +64,12 @@ void cli_usage(FILE *f)
 	      "  --memory SIZE     guest RAM, e.g. 512M, 2G (default 512M)\n"
 	      "  --name NAME       VM name (default \"kasou\")\n"
 	      "  --no-reboot       exit when the guest reboots instead of restarting it\n"
-	      "  --console MODE    serial: COM1 on stdin/stdout (Ctrl-A x quits); off\n",
+	      "  --console MODE    serial: COM1 on stdin/stdout (Ctrl-A x quits); off\n"
+	      "  --disk path=FILE[,id=NAME][,readonly=on][,cache=none|writeback|writethrough|\n"
+	      "         directsync|unsafe][,aio=threads|io_uring][,queues=N][,queue_size=N]\n"
+	      "         [,serial=STR][,discard=on|off][,iops=N][,iops_rd=N][,iops_wr=N]\n"
+	      "         [,bps=N][,bps_rd=N][,bps_wr=N][,iops_max=N][,bps_max=N]...\n"
+	      "                    a virtio-blk disk (repeatable)\n",
 	      f);
 }
 
@@ -146,6 +153,23 @@ static int parse_one(int opt, const char *arg, struct vm_config *cfg)
 	case OPT_QUIET:
 		log_verbosity = LOG_WARN;
 		return 0;
+	case OPT_DISK: {
+		char why[CONFIG_ERR_LEN];
+		struct disk_config *d;
+
+		if (cfg->nr_disks == CONFIG_MAX_DISKS)
+			return bad("--disk: at most %d disks", CONFIG_MAX_DISKS);
+		d = &cfg->disks[cfg->nr_disks];
+		if (config_parse_disk(arg, cfg->nr_disks, d, why))
+			return bad("--disk '%s': %s", arg, why);
+		for (unsigned int i = 0; i < cfg->nr_disks; i++)
+			if (!strcmp(cfg->disks[i].id, d->id)) {
+				config_free_disk(d);
+				return bad("--disk '%s': id '%s' is used twice", arg, cfg->disks[i].id);
+			}
+		cfg->nr_disks++;
+		return 0;
+	}
 	default:
 		return EXIT_USAGE;
 	}

@@ -20,6 +20,8 @@ void config_free(struct vm_config *cfg)
 	free(cfg->kernel);
 	free(cfg->initrd);
 	free(cfg->cmdline);
+	for (unsigned int i = 0; i < cfg->nr_disks; i++)
+		config_free_disk(&cfg->disks[i]);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

@@ -18,6 +18,28 @@
 
 enum console_mode { CONSOLE_SERIAL, CONSOLE_OFF };
 
+#define CONFIG_MAX_DISKS 16
+#define CONFIG_ERR_LEN 256
+
+/* Per-disk I/O limits, QEMU/libvirt blkdeviotune names; 0 = unlimited. */
+struct disk_throttle {
+	uint64_t bps, bps_rd, bps_wr, iops, iops_rd, iops_wr;
+	uint64_t bps_max, bps_rd_max, bps_wr_max, iops_max, iops_rd_max, iops_wr_max;
+};
+
+struct disk_config {
+	char *path;
+	char *id; /* default "diskN" */
+	char *serial; /* default: the id */
+	bool readonly;
+	bool discard;
+	int cache; /* enum blk_cache */
+	int aio; /* enum blk_aio */
+	unsigned int queues; /* default 1 */
+	unsigned int queue_size; /* default 256 */
+	struct disk_throttle throttle;
+};
+
 struct vm_config {
 	char *name;
 	char *kernel;
@@ -27,7 +49,13 @@ struct vm_config {
 	uint64_t mem_size;
 	bool no_reboot;
 	enum console_mode console;
+	unsigned int nr_disks;
+	struct disk_config disks[CONFIG_MAX_DISKS];
 };
+
+/* Parse one --disk option into d (defaults filled, index gives the default id). 0 or -EINVAL with err. */
+int config_parse_disk(const char *s, unsigned int index, struct disk_config *d, char *err);
+void config_free_disk(struct disk_config *d);
 
 void config_init(struct vm_config *cfg);
 void config_free(struct vm_config *cfg);

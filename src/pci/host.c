@@ -64,13 +64,19 @@ int pci_host_add(struct pci_host *h, struct pci_dev *d)
 			return -ENOSPC;
 		*next = a + b->size;
 		pci_bar_assign(d, i, a);
+		d->bars[i].addr = 0; /* decoding starts below */
 	}
 	d->devfn = (uint8_t)(slot << 3);
 	pci_dev_set_intx(d, 1, PCI_INTX_GSI_BASE + (unsigned int)slot % 4);
 	/* decode on, as firmware leaves it: Linux keeps the assignment */
 	pci_cfg_set16(d, PCI_COMMAND, pci_cfg_get16(d, PCI_COMMAND) | PCI_COMMAND_MEMORY);
-	for (int i = 0; i < PCI_NUM_BARS; i++)
-		d->bars[i].addr = pci_bar_address(d, i);
+	for (int i = 0; i < PCI_NUM_BARS; i++) {
+		uint64_t a = pci_bar_address(d, i);
+
+		if (a && d->ops && d->ops->bar_moved)
+			d->ops->bar_moved(d, i, 0, a);
+		d->bars[i].addr = a;
+	}
 	h->devs[slot] = d;
 	return slot;
 }

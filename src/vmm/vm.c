@@ -16,6 +16,7 @@
 #include "backend/term.h"
 #include "hw/legacy.h"
 #include "util/log.h"
+#include "virtio/blk.h"
 
 static void vm_irq_set(void *ctx, unsigned int irq, int level)
 {
@@ -71,6 +72,8 @@ static int vm_setup_kvm(struct vm *vm)
 		log_error("KVM_CREATE_PIT2: %s", strerror(errno));
 		return -errno;
 	}
+	irq_router_init(&vm->router, vm->vm_fd);
+	vm->router_ready = true;
 	return 0;
 }
 
@@ -103,6 +106,63 @@ static int vm_setup_memory(struct vm *vm)
 	return 0;
 }
 
+static int vm_ioeventfd(void *ctx, uint64_t addr, unsigned int len, int fd, bool assign)
+{
+	struct vm *vm = ctx;
+	struct kvm_ioeventfd io = { .addr = addr, .len = len, .fd = fd,
+				    .flags = assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN };
+
+	return ioctl(vm->vm_fd, KVM_IOEVENTFD, &io) < 0 ? -errno : 0;
+}
+
+static uint64_t align_up(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+/* The PCIe host bridge and the devices behind it, in option order. */
+static int vm_setup_pci(struct vm *vm)
+{
+	const struct guest_region *top = &vm->mem.regions[vm->mem.nr_regions - 1];
+	struct virtio_env env = { .ioeventfd = vm_ioeventfd, .set_intx = vm_irq_set, .ctx = vm,
+				  .router = &vm->router };
+	int err = 0;
+
+	vm->mmio64_base = align_up(top->gpa + top->size > LAYOUT_RAM_ABOVE_4G
+					   ? top->gpa + top->size
+					   : LAYOUT_RAM_ABOVE_4G,
+				   1ULL << 30);
+	pci_host_init(&vm->pci, LAYOUT_PCI_ECAM, LAYOUT_PCI_ECAM_SIZE, LAYOUT_PCI_MMIO32,
+		      LAYOUT_PCI_MMIO32_SIZE, vm->mmio64_base, LAYOUT_PCI_MMIO64_SIZE);
+	vm->pci_ready = true;
+	err |= bus_register(&vm->pio, 0xcf8, 8, &pci_cf8_ops, &vm->pci, "pci-cf8");
+	err |= bus_register(&vm->mmio, LAYOUT_PCI_ECAM, LAYOUT_PCI_ECAM_SIZE, &pci_ecam_ops, &vm->pci,
+			    "pci-ecam");
+	err |= bus_register(&vm->mmio, LAYOUT_PCI_MMIO32, LAYOUT_PCI_MMIO32_SIZE, &pci_mmio_ops,
+			    &vm->pci.win32, "pci-mmio32");
+	err |= bus_register(&vm->mmio, vm->mmio64_base, LAYOUT_PCI_MMIO64_SIZE, &pci_mmio_ops,
+			    &vm->pci.win64, "pci-mmio64");
+	BUG_ON(err);
+
+	vm->disks = calloc(vm->cfg->nr_disks ? vm->cfg->nr_disks : 1, sizeof(*vm->disks));
+	if (!vm->disks)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < vm->cfg->nr_disks; i++) {
+		struct vblk *b = &vm->disks[i];
+
+		err = vblk_create(b, &vm->cfg->disks[i], &vm->mem, &env);
+		if (err)
+			return err;
+		vm->nr_disks++;
+		err = pci_host_add(&vm->pci, &b->vpci.pci);
+		if (err < 0) {
+			log_error("%s: no room on the PCI bus: %s", b->name, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
 static int vm_setup_devices(struct vm *vm)
 {
 	struct irq_sink irq = { .set_level = vm_irq_set, .ctx = vm };
@@ -122,14 +182,17 @@ static int vm_setup_devices(struct vm *vm)
 	err |= bus_register(&vm->pio, 0x80, 1, &legacy_sink_ops, NULL, "post");
 	BUG_ON(err);
 	vm->devices_ready = true;
-	return 0;
+	return vm_setup_pci(vm);
 }
 
 static int vm_load_guest(struct vm *vm)
 {
 	struct vm_persist *p = vm->persist;
 	uint8_t *acpi = gpa_to_hva(&vm->mem, LAYOUT_ACPI, LAYOUT_ACPI_SIZE);
-	struct acpi_params ap = { .nr_cpus = vm->nr_vcpus };
+	struct acpi_params ap = { .nr_cpus = vm->nr_vcpus,
+				  .ecam_base = LAYOUT_PCI_ECAM, .ecam_size = LAYOUT_PCI_ECAM_SIZE,
+				  .mmio32_base = LAYOUT_PCI_MMIO32, .mmio32_size = LAYOUT_PCI_MMIO32_SIZE,
+				  .mmio64_base = vm->mmio64_base, .mmio64_size = LAYOUT_PCI_MMIO64_SIZE };
 	struct boot_load_args args = {
 		.kernel = p->kernel, .kernel_len = p->kernel_len,
 		.initrd = p->initrd, .initrd_len = p->initrd_len,
@@ -286,11 +349,21 @@ void vm_destroy(struct vm *vm)
 		free(vm->vcpus);
 		vm->vcpus = NULL;
 	}
+	/* devices stop their threads (and finish in-flight I/O) before RAM goes away */
+	for (unsigned int i = 0; i < vm->nr_disks; i++)
+		vblk_destroy(&vm->disks[i]);
+	free(vm->disks);
+	vm->disks = NULL;
+	vm->nr_disks = 0;
+	if (vm->pci_ready)
+		pci_host_destroy(&vm->pci);
 	if (vm->devices_ready) {
 		serial_destroy(&vm->serial);
 		pm_destroy(&vm->pm);
 	}
 	guest_mem_destroy(&vm->mem);
+	if (vm->router_ready)
+		irq_router_destroy(&vm->router);
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
 	if (vm->stop_efd >= 0)

@@ -24,9 +24,12 @@
 #include "hw/pm.h"
 #include "hw/rtc.h"
 #include "hw/serial.h"
+#include "pci/host.h"
+#include "vmm/irq.h"
 #include "vmm/guest_mem.h"
 
 struct term;
+struct vblk;
 
 /* What survives a guest reboot. */
 struct vm_persist {
@@ -66,6 +69,13 @@ struct vm {
 	struct serial serial;
 	struct pm pm;
 	struct vm_control ctl;
+	struct irq_router router;
+	bool router_ready;
+	struct pci_host pci;
+	bool pci_ready;
+	uint64_t mmio64_base;
+	unsigned int nr_disks;
+	struct vblk *disks; /* one per cfg->disks[] */
 	unsigned int nr_vcpus;
 	struct vcpu *vcpus;
 	int stop_efd;

@@ -217,8 +217,13 @@ static int build_dsdt(struct acpi_buf *b, const struct acpi_params *p, uint64_t 
 	h = acpi_alloc(b, sizeof(*h) + (size_t)n, gpa);
 	if (!h)
 		return -ENOSPC;
-	/* acpi_alloc zeroed the area: write the body again */
-	dsdt_build((uint8_t *)(h + 1), (size_t)n, p);
+	/*
+	 * acpi_alloc zeroed the area: write the body again, with the same room
+	 * as the first pass (each PkgLength reserves 4 bytes until its end is
+	 * known, so the writer briefly needs more than the final n bytes).
+	 */
+	if (dsdt_build((uint8_t *)(h + 1), b->size - off - sizeof(*h), p) != n)
+		return -ENOSPC;
 	header_init(h, "DSDT", (uint32_t)(sizeof(*h) + (size_t)n), 2);
 	return 0;
 }

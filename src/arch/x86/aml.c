@@ -70,6 +70,10 @@ void aml_name_string(struct aml *a, const char *name)
 		aml_byte(a, AML_ROOT);
 		p++;
 	}
+	if (!*p) {
+		aml_byte(a, 0x00); /* NullName: "\\" alone is the root itself */
+		return;
+	}
 	for (const char *q = p; *q; q++)
 		nseg += *q == '.';
 	if (nseg == 2) {

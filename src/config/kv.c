@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "config/kv.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int kv_parse(struct kv *kv, const char *s)
+{
+	char *w, *start;
+	const char *r;
+
+	memset(kv, 0, sizeof(*kv));
+	kv->buf = malloc(strlen(s) + 1);
+	if (!kv->buf)
+		return -ENOMEM;
+	/* unescape ",," and split on single commas, writing in place */
+	w = start = kv->buf;
+	for (r = s;; r++) {
+		if (*r == ',' && r[1] == ',') {
+			*w++ = ',';
+			r++;
+			continue;
+		}
+		if (*r != ',' && *r) {
+			*w++ = *r;
+			continue;
+		}
+		*w = 0;
+		if (w != start) {
+			struct kv_pair *p;
+			char *eq;
+
+			if (kv->nr == KV_MAX)
+				return -E2BIG;
+			p = &kv->pairs[kv->nr++];
+			/* the key never contains an escaped comma: split at the first '=' */
+			eq = strchr(start, '=');
+			p->key = start;
+			if (eq) {
+				*eq = 0;
+				p->value = eq + 1;
+			} else {
+				p->value = w; /* "" */
+				p->bare = true;
+			}
+			if (!*p->key)
+				return -EINVAL;
+		}
+		if (!*r)
+			break;
+		start = ++w;
+	}
+	return 0;
+}
+
+void kv_free(struct kv *kv)
+{
+	free(kv->buf);
+	kv->buf = NULL;
+	kv->nr = 0;
+}
