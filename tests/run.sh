@@ -6,7 +6,8 @@
 # "FAIL name: reason" or "SKIP name: reason" lines; shown here as unit/name and
 # unit-san/name), then — unless --unit-only — the lab scenarios (tests/lab/run.sh).
 # A binary that crashes, times out or exits non-zero without a FAIL line counts as one
-# failure; so does one that prints no result at all. Ends with exactly one line
+# failure; so does one that prints no result at all. KASOU_TEST_KERNEL is set to the lab's
+# Debian bzImage (build/lab/kernel/vmlinuz) for unit tests that want a real kernel. Ends with exactly one line
 # "N passed, N failed, N skipped" and exits 1 when anything failed.
 set -uo pipefail
 
@@ -65,6 +66,16 @@ run_unit() { # run_unit BIN PREFIX
 		grep -v -E '^(PASS|SKIP) ' <<<"$out" | tail -n 30 | sed 's/^/    | /'
 	fi
 }
+
+# Unit tests that want a real kernel image get the lab's (fetched here unless --unit-only)
+case $BUILD in /*) LAB_KDIR=$BUILD/lab/kernel ;; *) LAB_KDIR=$ROOT/$BUILD/lab/kernel ;; esac
+[ -n "${LAB_BUILD:-}" ] && LAB_KDIR=$LAB_BUILD/kernel
+if [ -z "${KASOU_TEST_KERNEL:-}" ]; then
+	if [ $UNIT_ONLY = 0 ] && command -v dpkg-deb >/dev/null && command -v depmod >/dev/null; then
+		BUILD=$BUILD tests/lab/kernel.sh || true
+	fi
+	[ -r "$LAB_KDIR/vmlinuz" ] && export KASOU_TEST_KERNEL=$LAB_KDIR/vmlinuz
+fi
 
 for dir in unit unit-san; do
 	[ -d "$BUILD/$dir" ] || continue

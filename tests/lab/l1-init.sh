@@ -27,11 +27,19 @@ for list in /lab/l1-modules.list /lab/batch-modules.list; do
 		insmod "$m" >>$modlog 2>&1 || echo "insmod $m failed" >>$modlog
 	done <$list
 done
+# the scratch disk (ext4 on virtio-blk, made on the host): a real file system for O_DIRECT
+if [ -f /lab/scratch ]; then
+	for _ in 1 2 3 4 5 6 7 8 9 10; do [ -b /dev/vda ] && break; sleep 0.5; done
+	mkdir -p /scratch
+	mount -t ext4 /dev/vda /scratch >>$modlog 2>&1 || echo "cannot mount the scratch disk /dev/vda" >>$modlog
+fi
 if [ -c /dev/kvm ]; then kvm=ok; else kvm=missing; fi
 read -r up _ </proc/uptime
 echo "@@LAB $nonce L1-READY kvm=$kvm uptime=$up $(tr '\n' ';' <$modlog 2>/dev/null)" >$out
 
-LAB=/lab LAB_MODE=nested LAB_OUT=$out LAB_NONCE=$nonce sh /lab/runner.sh
+scratch=
+grep -q ' /scratch ' /proc/mounts && scratch=/scratch
+LAB=/lab LAB_MODE=nested LAB_OUT=$out LAB_NONCE=$nonce LAB_SCRATCH=$scratch sh /lab/runner.sh
 
 read -r up _ </proc/uptime
 echo "@@LAB $nonce L1-DONE uptime=$up" >$out

@@ -11,6 +11,7 @@
 #                     the modules and their dependencies (modprobe order), decompressed,
 #                     under /lib/modules/$K/..., and LIST (their paths in insmod order)
 #   guest OUT.cpio TEST.SH   a cpio holding TEST.SH as /test.sh
+#   scratch-modules   l1-scratch.cpio: what L1 needs to mount its ext4 scratch disk
 #   stage-native DIR  lay out the same /lab tree in DIR for a native (non-nested) run
 # cpio archives are uncompressed newc owned by root; Linux accepts them concatenated.
 set -euo pipefail
@@ -220,6 +221,17 @@ build_modules() {
 	rm -rf "$tmp"
 }
 
+# L1's scratch disk (virtio-blk, ext4): the modules to mount it, loaded by L1's /init
+SCRATCH_MODULES="virtio_pci virtio_blk ext4"
+build_scratch_modules() {
+	local out=$IMG/l1-scratch.cpio h
+	h=$(hash_of "$0" "$KDIR/STAMP" "=$SCRATCH_MODULES")
+	fresh "$out" "$h" && return 0
+	# shellcheck disable=SC2086
+	build_modules "$out" lab/batch-modules.list $SCRATCH_MODULES
+	stamp "$out" "$h"
+}
+
 build_guest() {
 	local out=$1 test=$2 tmp
 	tmp=$(mktemp -d "$IMG/guest.XXXXXX")
@@ -248,6 +260,7 @@ kasou) [ $# -eq 1 ] || die "usage: kasou BIN"; build_kasou "$1" ;;
 vmlinux) kernel; build_vmlinux ;;
 modules) [ $# -ge 2 ] || die "usage: modules OUT LIST MODULE..."; kernel; build_modules "$@" ;;
 guest) [ $# -eq 2 ] || die "usage: guest OUT TEST.SH"; build_guest "$@" ;;
+scratch-modules) kernel; build_scratch_modules ;;
 stage-native) [ $# -eq 1 ] || die "usage: stage-native DIR"; kernel; stage_native "$1" ;;
 *) die "usage: $0 base|kasou BIN|vmlinux|modules OUT LIST MOD...|guest OUT TEST|stage-native DIR" ;;
 esac

@@ -18,7 +18,8 @@
 # Environment: KASOU (binary, default $BUILD/kasou), BUILD (build), KASOU_LAB=native|nested, LAB_BATCH (6),
 # LAB_BUILD (build/lab), LAB_L1_MEM (4096), LAB_L1_BOOT_TIMEOUT (s, 180), LAB_EXTRA_CPIO
 # (cpio archives to add to L1's initramfs, e.g. tools for a peer comparison), LAB_LOCK
-# (/tmp/kasou-lab.lock: lab runs on one machine take turns).
+# (/tmp/kasou-lab.lock: lab runs on one machine take turns), LAB_SCRATCH_SIZE (4G),
+# LAB_SCRATCH_DIR (native: where $SCRATCH directories go; build/lab/native-scratch).
 set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -143,9 +144,10 @@ fi
 # ---------------------------------------------------------------- scenario parsing
 # Each scenario is staged in $LAB_BUILD/sc/NAME: env, l1.sh, test.cpio, guest-modules.cpio,
 # l1-modules.cpio (+ l1-modules.names), expect (host-side checks: KIND<TAB>TEXT).
-declare -A S_EXIT S_TIMEOUT S_BOOTS S_KEY S_VMLINUX S_FILE S_ERR S_SKIP S_TRIES
+declare -A S_EXIT S_TIMEOUT S_BOOTS S_KEY S_VMLINUX S_SCRATCH S_FILE S_ERR S_SKIP S_TRIES
 NAMES=()
 NEED_VMLINUX=0
+NEED_SCRATCH=0
 
 parse() { # parse FILE NAME DIR
 	local file=$1 name=$2 dir=$3 line section=header lineno=0 key val
@@ -157,6 +159,7 @@ parse() { # parse FILE NAME DIR
 	: >"$dir/test.sh"
 	: >"$dir/l1.body"
 	S_VMLINUX[$name]=0
+	S_SCRATCH[$name]=0
 	while IFS= read -r line || [ -n "$line" ]; do
 		lineno=$((lineno + 1))
 		case $section:$line in
@@ -186,6 +189,7 @@ parse() { # parse FILE NAME DIR
 				for w in $val; do
 					case $w in
 					vmlinux) S_VMLINUX[$name]=1 ;;
+					scratch) S_SCRATCH[$name]=1 ;;
 					*) err="line $lineno: unknown need '$w'" ;;
 					esac
 				done ;;
@@ -260,9 +264,11 @@ for f in "${SCEN_FILES[@]}"; do
 		NAMES+=("$n")
 		S_TRIES[$n]=0
 		[ "${S_VMLINUX[$n]}" = 1 ] && NEED_VMLINUX=1
+		[ "${S_SCRATCH[$n]}" = 1 ] && NEED_SCRATCH=1
 	fi
 done
 if [ $NEED_VMLINUX = 1 ]; then "$HERE/mkimage.sh" vmlinux || exit 1; fi
+if [ $NEED_SCRATCH = 1 ] && [ "$MODE" = nested ]; then "$HERE/mkimage.sh" scratch-modules || exit 1; fi
 T_IMAGES=$(elapsed "$t_img0" "$(now)")
 [ ${#NAMES[@]} -eq 0 ] && exit $((NFAIL > 0))
 # this run's batches are numbered from 1: drop the files of earlier runs
@@ -279,7 +285,7 @@ BATCHNO=0
 # run_batch NAME...: runs them in one L1 (or natively); sets B_OUT (results file) and
 # B_CONSOLE (L1 console file, empty when native), B_READY (L1 came up: 1/0), B_NONCE.
 run_batch() {
-	local names=("$@") n stage initrd qemu_args key l1cmd vml=0 t0 t_ready="" deadline
+	local names=("$@") n stage initrd qemu_args key l1cmd vml=0 scr=0 t0 t_ready="" deadline
 	local pid marks=() seen=0 m i
 	BATCHNO=$((BATCHNO + 1))
 	B_NONCE=$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
@@ -297,8 +303,10 @@ run_batch() {
 			mkdir -p "$stage/lab/sc/$n"
 			cp "$LAB_BUILD/sc/$n"/{env,l1.sh,test.cpio,guest-modules.cpio} "$stage/lab/sc/$n/"
 			[ "${S_VMLINUX[$n]}" = 1 ] && vml=1
+			[ "${S_SCRATCH[$n]}" = 1 ] && scr=1
 		done
 		printf '%s\n' "${names[@]}" >"$stage/lab/batch.list"
+		[ $scr = 1 ] && : >"$stage/lab/scratch"
 		echo "$B_NONCE" >"$stage/lab/nonce"
 		pack_dir "$stage" "$LAB_BUILD/batch.cpio"
 		initrd=$LAB_BUILD/l1.initrd
@@ -306,6 +314,7 @@ run_batch() {
 			cat "$IMG/l1-base.cpio"
 			[ -x "$KASOU_BIN" ] && cat "$IMG/l1-kasou.cpio"
 			[ $vml = 1 ] && cat "$IMG/l1-vmlinux.cpio"
+			[ $scr = 1 ] && cat "$IMG/l1-scratch.cpio"
 			for n in "${names[@]}"; do cat "$LAB_BUILD/sc/$n/l1-modules.cpio"; done
 			for n in ${LAB_EXTRA_CPIO:-}; do cat "$n"; done
 			cat "$LAB_BUILD/batch.cpio"
@@ -314,6 +323,14 @@ run_batch() {
 		l1cmd=${key#*|}
 		# shellcheck disable=SC2206
 		qemu_args=(${key%%|*})
+		rm -f "$LAB_BUILD/scratch.img"
+		if [ $scr = 1 ]; then
+			# a fresh sparse ext4 disk for each L1: scenarios that need a real file system
+			truncate -s "${LAB_SCRATCH_SIZE:-4G}" "$LAB_BUILD/scratch.img"
+			mkfs.ext4 -q -F -E lazy_itable_init=1,lazy_journal_init=1 "$LAB_BUILD/scratch.img" || exit 1
+			qemu_args+=(-drive "file=$LAB_BUILD/scratch.img,if=none,id=scratch,format=raw,cache=unsafe"
+				-device virtio-blk-pci,drive=scratch)
+		fi
 		t0=$(now)
 		qemu-system-x86_64 -M q35 -accel tcg -cpu EPYC,+svm,+npt -m "$L1_MEM" -smp 2 \
 			-nodefaults -no-user-config -display none -vga none -no-reboot \
@@ -337,7 +354,9 @@ run_batch() {
 		t0=$(now)
 		B_READY=1
 		t_ready=$t0
+		mkdir -p "$LAB_BUILD/native-scratch"
 		LAB=$stage LAB_MODE=native LAB_OUT=$B_OUT LAB_NONCE=$B_NONCE LAB_TMP=$LAB_BUILD/native-tmp \
+			LAB_SCRATCH=${LAB_SCRATCH_DIR:-$LAB_BUILD/native-scratch} \
 			busybox sh "$stage/runner.sh" </dev/null >"$LAB_BUILD/native-$BATCHNO.log" 2>&1 &
 		pid=$!
 		deadline=$((SECONDS + 30))
@@ -552,5 +571,5 @@ while [ ${#QUEUE[@]} -gt 0 ]; do
 	fi
 	QUEUE=("${requeue[@]}" "${rest[@]}" "${rerun[@]}")
 done
-rm -f "$LAB_BUILD/l1.initrd" "$LAB_BUILD/batch.cpio"
+rm -f "$LAB_BUILD/l1.initrd" "$LAB_BUILD/batch.cpio" "$LAB_BUILD/scratch.img"
 exit $((NFAIL > 0))

@@ -5,7 +5,9 @@
 #   @@LAB <nonce> BEGIN <name>
 #   ...everything the scenario's L1 script and kasou print (stdout and stderr)...
 #   @@LAB <nonce> END <name> rc=<status> t=<seconds>
-# The host (tests/lab/run.sh) checks the expectations. Needs: LAB LAB_MODE LAB_OUT LAB_NONCE.
+# The host (tests/lab/run.sh) checks the expectations. Needs: LAB LAB_MODE LAB_OUT LAB_NONCE;
+# optional: LAB_TMP (scratch for the work directories), LAB_SCRATCH (a directory on a real
+# file system; each scenario gets $SCRATCH below it).
 # A scenario runs in its own session under a watchdog: after $TIMEOUT s its whole process
 # group gets SIGTERM, 5 s later SIGKILL, and "LAB-TIMEOUT" is printed.
 
@@ -39,12 +41,19 @@ while read -r name; do
 	. "$sc/env"
 	# each kasou run stops 5 s before the scenario's watchdog, so it can say so itself
 	[ -n "$KASOU_TIMEOUT" ] || KASOU_TIMEOUT=$((TIMEOUT > 10 ? TIMEOUT - 5 : TIMEOUT))
+	# a directory on a real file system (O_DIRECT works), when the lab has one
+	SCRATCH=
+	if [ -n "${LAB_SCRATCH:-}" ] && [ -d "$LAB_SCRATCH" ]; then
+		SCRATCH=$LAB_SCRATCH/$name
+		rm -rf "$SCRATCH"
+		mkdir -p "$SCRATCH"
+	fi
 	rm -f "$work/.timeout"
 	(
 		export LAB LAB_MODE SCENARIO="$name" SCDIR="$sc" TIMEOUT KASOU_LINE
 		export KERNEL="$LAB/bzImage" VMLINUX="$LAB/vmlinux" INITRD="$work/initrd"
 		export L2_BASE="$LAB/l2-base.cpio" GUEST_MODULES="$sc/guest-modules.cpio"
-		export KASOU="$LAB/kasou-bin/kasou" KASOU_TIMEOUT TMPDIR="$work"
+		export KASOU="$LAB/kasou-bin/kasou" KASOU_TIMEOUT TMPDIR="$work" SCRATCH
 		export PATH="$LAB/bin:$PATH"
 		cd "$work" && exec busybox setsid busybox sh "$sc/l1.sh"
 	) </dev/null >>"$LAB_OUT" 2>&1 &
@@ -62,4 +71,5 @@ while read -r name; do
 	kmsg "end $name rc=$rc"
 	emit "END $name rc=$rc t=$(echo "$t0 $t1" | awk '{ printf "%.2f", $2 - $1 }')"
 	rm -rf "$work"
+	[ -n "$SCRATCH" ] && rm -rf "$SCRATCH"
 done <"$LAB/batch.list"
