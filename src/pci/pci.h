@@ -56,7 +56,7 @@ void pci_dev_init(struct pci_dev *d, uint16_t vendor, uint16_t device, uint32_t 
 		  uint16_t subsys_vendor, uint16_t subsys_id);
 /* Declare BAR `bar` of `size` bytes (power of 2 >= 16, or 4 for I/O); a 64-bit BAR uses bar+1 too. */
 int pci_dev_add_bar(struct pci_dev *d, int bar, uint64_t size, bool io, bool is64, bool prefetch);
-/* Append a capability: `body` starts after the ID/next bytes (len counts them too). Returns its offset or 0. */
+/* Append a capability: `body` is the whole capability (its ID and next bytes are overwritten); returns its offset or 0. */
 uint8_t pci_dev_add_cap(struct pci_dev *d, uint8_t id, const void *body, uint8_t len);
 /* The INTx pin (1 = INTA) and its GSI for the _PRT routing the device sits behind. */
 void pci_dev_set_intx(struct pci_dev *d, uint8_t pin, unsigned int gsi);
