@@ -273,6 +273,7 @@ T_IMAGES=$(elapsed "$t_img0" "$(now)")
 [ ${#NAMES[@]} -eq 0 ] && exit $((NFAIL > 0))
 # this run's batches are numbered from 1: drop the files of earlier runs
 rm -f "$LAB_BUILD"/l1-*.console "$LAB_BUILD"/l1-*.results "$LAB_BUILD"/l1-*.qemu.log "$LAB_BUILD"/native-*.log
+rm -f "$LAB_BUILD/times.txt"
 for n in "${NAMES[@]}"; do rm -f "$LAB_BUILD/$n.log" "$LAB_BUILD/$n".fault*.log; done
 say "$MODE mode, kernel $K, ${#NAMES[@]} scenario(s), images ready in ${T_IMAGES}s"
 
@@ -427,6 +428,7 @@ verdict() {
 	fi
 	section "$n" >"$log"
 	rc=$(echo "$end" | sed -n 's/.* rc=\([0-9]*\).*/\1/p')
+	[ -n "$end" ] && echo "$n batch=$BATCHNO ${end#*END "$n" }" >>"$LAB_BUILD/times.txt"
 	sig=$( { cat "$log"; console_seg "$n"; } | grep -aoE "$FAULT_RE" | head -1)
 	# kasou's own failure: a guest verdict, kasou dying of a signal, or kasou's error message
 	# (unless the lab killed it for taking too long: a stalled guest says "kasou: got
