@@ -149,6 +149,10 @@ static void cf8_read(void *opaque, uint64_t off, uint8_t *data, unsigned int siz
 		memcpy(data, &h->cf8, 4);
 		return;
 	}
+	if (off == 1 && size == 1 && h->cf9_ops) {
+		h->cf9_ops->read(h->cf9_opaque, 0, data, 1);
+		return;
+	}
 	if (!cf8_decode(h, off, size, &bus, &dev, &fn, &reg)) {
 		memset(data, 0xff, size);
 		return;
@@ -164,6 +168,10 @@ static void cf8_write(void *opaque, uint64_t off, const uint8_t *data, unsigned 
 
 	if (off == 0 && size == 4) {
 		memcpy(&h->cf8, data, 4);
+		return;
+	}
+	if (off == 1 && size == 1 && h->cf9_ops) {
+		h->cf9_ops->write(h->cf9_opaque, 0, data, 1);
 		return;
 	}
 	if (cf8_decode(h, off, size, &bus, &dev, &fn, &reg))

@@ -31,6 +31,9 @@ struct pci_host {
 	struct pci_dev bridge; /* 00:00.0 */
 	struct pci_dev *devs[PCI_MAX_DEVICES]; /* function 0 of each slot */
 	uint32_t cf8;
+	/* 0xcf9 (reset control) shares the 0xcf8 dword: byte writes there go here */
+	const struct bus_ops *cf9_ops;
+	void *cf9_opaque;
 	uint64_t ecam_base, ecam_size;
 	uint64_t mmio32_base, mmio32_size, mmio32_next;
 	uint64_t mmio64_base, mmio64_size, mmio64_next;

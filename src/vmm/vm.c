@@ -135,7 +135,9 @@ static int vm_setup_pci(struct vm *vm)
 	pci_host_init(&vm->pci, LAYOUT_PCI_ECAM, LAYOUT_PCI_ECAM_SIZE, LAYOUT_PCI_MMIO32,
 		      LAYOUT_PCI_MMIO32_SIZE, vm->mmio64_base, LAYOUT_PCI_MMIO64_SIZE);
 	vm->pci_ready = true;
-	err |= bus_register(&vm->pio, 0xcf8, 8, &pci_cf8_ops, &vm->pci, "pci-cf8");
+	vm->pci.cf9_ops = &legacy_reset_ops;
+	vm->pci.cf9_opaque = &vm->ctl;
+	err |= bus_register(&vm->pio, 0xcf8, 8, &pci_cf8_ops, &vm->pci, "pci-cf8+reset");
 	err |= bus_register(&vm->mmio, LAYOUT_PCI_ECAM, LAYOUT_PCI_ECAM_SIZE, &pci_ecam_ops, &vm->pci,
 			    "pci-ecam");
 	err |= bus_register(&vm->mmio, LAYOUT_PCI_MMIO32, LAYOUT_PCI_MMIO32_SIZE, &pci_mmio_ops,
@@ -177,7 +179,6 @@ static int vm_setup_devices(struct vm *vm)
 	err |= bus_register(&vm->pio, PORT_COM1, 8, &serial_ops, &vm->serial, "com1");
 	err |= bus_register(&vm->pio, 0x70, 2, &rtc_ops, &vm->persist->rtc, "rtc");
 	err |= bus_register(&vm->pio, PORT_PM_EVT, PM_RANGE_LEN, &pm_ops, &vm->pm, "acpi-pm");
-	err |= bus_register(&vm->pio, PORT_RESET, 1, &legacy_reset_ops, &vm->ctl, "reset");
 	err |= bus_register(&vm->pio, 0x60, 5, &legacy_kbc_ops, &vm->ctl, "i8042");
 	err |= bus_register(&vm->pio, 0x80, 1, &legacy_sink_ops, NULL, "post");
 	BUG_ON(err);
