@@ -157,6 +157,7 @@ libs_of() {
 build_kasou() {
 	local bin=$1 out=$IMG/l1-kasou.cpio h tmp lib
 	[ -x "$bin" ] || die "kasou binary $bin missing"
+	# shellcheck disable=SC2046 # library paths have no spaces
 	h=$(hash_of "$0" "$bin" $(libs_of "$bin"))
 	fresh "$out" "$h" && return 0
 	tmp=$(mktemp -d "$IMG/kasou.XXXXXX")

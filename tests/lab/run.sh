@@ -144,7 +144,7 @@ fi
 # ---------------------------------------------------------------- scenario parsing
 # Each scenario is staged in $LAB_BUILD/sc/NAME: env, l1.sh, test.cpio, guest-modules.cpio,
 # l1-modules.cpio (+ l1-modules.names), expect (host-side checks: KIND<TAB>TEXT).
-declare -A S_EXIT S_TIMEOUT S_BOOTS S_KEY S_VMLINUX S_SCRATCH S_FILE S_ERR S_SKIP S_TRIES
+declare -A S_EXIT S_TIMEOUT S_BOOTS S_KEY S_VMLINUX S_SCRATCH S_ERR S_SKIP S_TRIES
 NAMES=()
 NEED_VMLINUX=0
 NEED_SCRATCH=0
@@ -254,7 +254,6 @@ parse() { # parse FILE NAME DIR
 
 for f in "${SCEN_FILES[@]}"; do
 	n=$(basename "$f" .sc)
-	S_FILE[$n]=$f
 	parse "$f" "$n" "$LAB_BUILD/sc/$n"
 	if [ -n "${S_ERR[$n]}" ]; then
 		result FAIL "$n" "bad scenario: ${S_ERR[$n]}"
@@ -329,6 +328,7 @@ run_batch() {
 			# a fresh sparse ext4 disk for each L1: scenarios that need a real file system
 			truncate -s "${LAB_SCRATCH_SIZE:-4G}" "$LAB_BUILD/scratch.img"
 			mkfs.ext4 -q -F -E lazy_itable_init=1,lazy_journal_init=1 "$LAB_BUILD/scratch.img" || exit 1
+			# shellcheck disable=SC2054
 			qemu_args+=(-drive "file=$LAB_BUILD/scratch.img,if=none,id=scratch,format=raw,cache=unsafe"
 				-device virtio-blk-pci,drive=scratch)
 		fi
@@ -487,6 +487,7 @@ if [ $DEMO = 1 ]; then
 		say "running kasou directly on this host (native KVM)..."
 		cat "$IMG/l2-base.cpio" "$LAB_BUILD/sc/$n/guest-modules.cpio" "$LAB_BUILD/sc/$n/test.cpio" \
 			>"$LAB_BUILD/demo.initrd"
+		# shellcheck disable=SC2034 # used by the eval of the kasou line
 		KERNEL=$KDIR/vmlinuz INITRD=$LAB_BUILD/demo.initrd VMLINUX=$IMG/vmlinux
 		eval "set -- $(sed -n 's/^KASOU_LINE=//p' "$LAB_BUILD/sc/$n/env")"
 		eval "exec \"\$KASOU_BIN\" $1"

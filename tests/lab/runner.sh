@@ -37,7 +37,7 @@ while read -r name; do
 	fi
 	cat "$LAB/l2-base.cpio" "$sc/guest-modules.cpio" "$sc/test.cpio" >"$work/initrd" 2>/dev/null
 
-	TIMEOUT=60 KASOU_TIMEOUT= KASOU_LINE=
+	TIMEOUT=60 KASOU_TIMEOUT='' KASOU_LINE=''
 	. "$sc/env"
 	# each kasou run stops 5 s before the scenario's watchdog, so it can say so itself
 	[ -n "$KASOU_TIMEOUT" ] || KASOU_TIMEOUT=$((TIMEOUT > 10 ? TIMEOUT - 5 : TIMEOUT))
