@@ -32,6 +32,7 @@ enum {
 	OPT_VERBOSE,
 	OPT_QUIET,
 	OPT_DISK,
+	OPT_RNG,
 };
 
 static const struct option run_opts[] = {
@@ -47,6 +48,7 @@ static const struct option run_opts[] = {
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "disk", required_argument, NULL, OPT_DISK },
+	{ "rng", no_argument, NULL, OPT_RNG },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -54,7 +56,8 @@ void cli_usage(FILE *f)
 {
 	fputs("usage: kasou run --kernel PATH [--initrd PATH] [--cmdline STR] [--cpus N]\n"
 	      "                 [--memory SIZE] [--name NAME] [--no-reboot]\n"
-	      "                 [--console serial|off] [--verbose|--quiet]\n"
+	      "                 [--console serial|virtio|off] [--disk OPTS]... [--rng]\n"
+	      "                 [--verbose|--quiet]\n"
 	      "       kasou --version | --help\n"
 	      "\n"
 	      "  --kernel PATH     Linux bzImage or ELF vmlinux (x86-64)\n"
@@ -64,12 +67,14 @@ void cli_usage(FILE *f)
 	      "  --memory SIZE     guest RAM, e.g. 512M, 2G (default 512M)\n"
 	      "  --name NAME       VM name (default \"kasou\")\n"
 	      "  --no-reboot       exit when the guest reboots instead of restarting it\n"
-	      "  --console MODE    serial: COM1 on stdin/stdout (Ctrl-A x quits); off\n"
+	      "  --console MODE    serial: COM1 on stdin/stdout (Ctrl-A x quits); virtio:\n"
+	      "                    virtio-console (hvc0) on stdin/stdout; off\n"
 	      "  --disk path=FILE[,id=NAME][,readonly=on][,cache=none|writeback|writethrough|\n"
 	      "         directsync|unsafe][,aio=threads|io_uring][,queues=N][,queue_size=N]\n"
 	      "         [,serial=STR][,discard=on|off][,iops=N][,iops_rd=N][,iops_wr=N]\n"
 	      "         [,bps=N][,bps_rd=N][,bps_wr=N][,iops_max=N][,bps_max=N]...\n"
-	      "                    a virtio-blk disk (repeatable)\n",
+	      "                    a virtio-blk disk (repeatable)\n"
+	      "  --rng             a virtio-rng device fed by getrandom()\n",
 	      f);
 }
 
@@ -139,13 +144,18 @@ static int parse_one(int opt, const char *arg, struct vm_config *cfg)
 	case OPT_NO_REBOOT:
 		cfg->no_reboot = true;
 		return 0;
+	case OPT_RNG:
+		cfg->rng = true;
+		return 0;
 	case OPT_CONSOLE:
 		if (!strcmp(arg, "serial"))
 			cfg->console = CONSOLE_SERIAL;
+		else if (!strcmp(arg, "virtio"))
+			cfg->console = CONSOLE_VIRTIO;
 		else if (!strcmp(arg, "off"))
 			cfg->console = CONSOLE_OFF;
 		else
-			return bad("--console '%s': use serial or off", arg);
+			return bad("--console '%s': use serial, virtio or off", arg);
 		return 0;
 	case OPT_VERBOSE:
 		log_verbosity = LOG_DEBUG;
@@ -376,7 +386,7 @@ int cli_run(int argc, char **argv)
 
 	rc = run_prepare(&p, &cfg);
 	if (!rc) {
-		if (cfg.console == CONSOLE_SERIAL) {
+		if (cfg.console != CONSOLE_OFF) {
 			term_open(&term, STDIN_FILENO);
 			p.term = &term;
 		}

@@ -16,7 +16,7 @@
 #define CONFIG_MEM_MAX (1ULL << 46) /* 64 TiB: far above what any host gives */
 #define CONFIG_CPUS_MAX 255 /* xAPIC IDs; KVM's own limit is checked at start */
 
-enum console_mode { CONSOLE_SERIAL, CONSOLE_OFF };
+enum console_mode { CONSOLE_SERIAL, CONSOLE_VIRTIO, CONSOLE_OFF };
 
 #define CONFIG_MAX_DISKS 16
 #define CONFIG_ERR_LEN 256
@@ -49,6 +49,7 @@ struct vm_config {
 	uint64_t mem_size;
 	bool no_reboot;
 	enum console_mode console;
+	bool rng; /* virtio-rng */
 	unsigned int nr_disks;
 	struct disk_config disks[CONFIG_MAX_DISKS];
 };

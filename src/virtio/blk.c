@@ -191,6 +191,11 @@ int vblk_create(struct vblk *b, const struct disk_config *cfg, const struct gues
 void vblk_destroy(struct vblk *b)
 {
 	virtio_pci_destroy(&b->vpci); /* resets the device: queue threads stop and drain */
+	/* What the guest wrote reaches the disk before kasou exits, as the
+	 * cache mode promises; unsafe promises nothing. */
+	if (b->img.fd >= 0 && !b->img.readonly && b->img.cache != BLK_CACHE_UNSAFE &&
+	    fdatasync(b->img.fd) < 0)
+		log_error("%s: flush at shutdown: %s", b->name, strerror(errno));
 	free(b->queues);
 	b->queues = NULL;
 	rl_group_destroy(&b->throttle);

@@ -17,6 +17,8 @@
 #include "hw/legacy.h"
 #include "util/log.h"
 #include "virtio/blk.h"
+#include "virtio/console.h"
+#include "virtio/rng.h"
 
 static void vm_irq_set(void *ctx, unsigned int irq, int level)
 {
@@ -162,6 +164,22 @@ static int vm_setup_pci(struct vm *vm)
 			return err;
 		}
 	}
+	if (vm->cfg->console == CONSOLE_VIRTIO) {
+		vm->vcons = calloc(1, sizeof(*vm->vcons));
+		if (!vm->vcons)
+			return -ENOMEM;
+		err = vcons_create(vm->vcons, STDOUT_FILENO, &vm->mem, &env);
+		if (err || (err = pci_host_add(&vm->pci, &vm->vcons->vpci.pci)) < 0)
+			return err < 0 ? err : -EIO;
+	}
+	if (vm->cfg->rng) {
+		vm->rng = calloc(1, sizeof(*vm->rng));
+		if (!vm->rng)
+			return -ENOMEM;
+		err = vrng_create(vm->rng, &vm->mem, &env);
+		if (err || (err = pci_host_add(&vm->pci, &vm->rng->vpci.pci)) < 0)
+			return err < 0 ? err : -EIO;
+	}
 	return 0;
 }
 
@@ -272,7 +290,10 @@ static void vm_console_input(struct vm *vm)
 		vm_request_stop(vm, VM_STOP_POWEROFF);
 		return;
 	}
-	serial_push_input(&vm->serial, out, n_out);
+	if (vm->vcons)
+		vcons_push_input(vm->vcons, out, n_out);
+	else
+		serial_push_input(&vm->serial, out, n_out);
 }
 
 static int epoll_add(int ep, int fd)
@@ -287,7 +308,7 @@ enum vm_stop_reason vm_run(struct vm *vm)
 	struct term *t = vm->persist->term;
 	sigset_t sigs;
 	int ep = epoll_create1(EPOLL_CLOEXEC), sfd;
-	bool use_stdin = t && !t->eof && vm->cfg->console == CONSOLE_SERIAL;
+	bool use_stdin = t && !t->eof && vm->cfg->console != CONSOLE_OFF;
 
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
@@ -353,6 +374,16 @@ void vm_destroy(struct vm *vm)
 	/* devices stop their threads (and finish in-flight I/O) before RAM goes away */
 	for (unsigned int i = 0; i < vm->nr_disks; i++)
 		vblk_destroy(&vm->disks[i]);
+	if (vm->vcons) {
+		vcons_destroy(vm->vcons);
+		free(vm->vcons);
+		vm->vcons = NULL;
+	}
+	if (vm->rng) {
+		vrng_destroy(vm->rng);
+		free(vm->rng);
+		vm->rng = NULL;
+	}
 	free(vm->disks);
 	vm->disks = NULL;
 	vm->nr_disks = 0;

@@ -30,6 +30,8 @@
 
 struct term;
 struct vblk;
+struct vrng;
+struct vcons;
 
 /* What survives a guest reboot. */
 struct vm_persist {
@@ -76,6 +78,8 @@ struct vm {
 	uint64_t mmio64_base;
 	unsigned int nr_disks;
 	struct vblk *disks; /* one per cfg->disks[] */
+	struct vrng *rng;
+	struct vcons *vcons; /* --console virtio */
 	unsigned int nr_vcpus;
 	struct vcpu *vcpus;
 	int stop_efd;

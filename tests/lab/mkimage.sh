@@ -114,13 +114,18 @@ add_modules() {
 L1_MODULES="kvm-amd"
 
 build_l2_base() {
-	local out=$IMG/l2-base.cpio h tmp
-	h=$(hash_of "$0" "$HERE/guest-init.sh" "$(busybox_bin)")
+	local out=$IMG/l2-base.cpio h tmp t
+	h=$(hash_of "$0" "$HERE/guest-init.sh" "$(busybox_bin)" "$HERE"/tools/*.c)
 	fresh "$out" "$h" && return 0
 	say "building L2 base initramfs"
 	tmp=$(mktemp -d "$IMG/l2.XXXXXX")
 	busybox_tree "$tmp"
 	install -m 755 "$HERE/guest-init.sh" "$tmp/init"
+	# the guest-side tools (tests/lab/tools/*.c), static so they need no libraries
+	for t in "$HERE"/tools/*.c; do
+		gcc -O2 -static -pthread -Wall -Wextra -Werror -o "$tmp/bin/$(basename "$t" .c)" "$t" ||
+			die "cannot build guest tool $t"
+	done
 	pack "$tmp" "$out"
 	rm -rf "$tmp"
 	stamp "$out" "$h"

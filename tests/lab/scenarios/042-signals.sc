@@ -13,7 +13,7 @@ for s in TERM:143 INT:130; do
 	"$KASOU" run --kernel "$KERNEL" --initrd "$INITRD" --cmdline "console=ttyS0 quiet panic=-1" >"$TMPDIR/out" 2>&1 </dev/null &
 	pid=$!
 	i=0
-	while ! grep -q LAB-READY "$TMPDIR/out" && [ $i -lt 60 ]; do sleep 1; i=$((i + 1)); done
+	while ! grep -q LAB-READY "$TMPDIR/out" && kill -0 $pid 2>/dev/null && [ $i -lt 60 ]; do sleep 1; i=$((i + 1)); done
 	kill -$sig $pid
 	wait $pid
 	rc=$?

@@ -4,8 +4,11 @@
  * with its libraries). Linux native AIO through raw syscalls, O_DIRECT.
  *
  *   kbench FILE {randread|randwrite|read|write} BS IODEPTH SECONDS [SIZE_MB]
- *
- * Prints one line: "kbench rw=.. bs=.. qd=.. ios=N secs=S iops=X mbps=Y".
+ *       prints one line: "kbench rw=.. bs=.. qd=.. ios=N secs=S iops=X mbps=Y"
+ *   kbench zeroout DEV OFFSET LEN      BLKZEROOUT (the guest's WRITE_ZEROES)
+ *   kbench verify DEV THREADS ROUNDS   each thread, pinned to CPU i, writes 4 KiB blocks
+ *       tagged (thread, block, round) at random in its own slice with O_DIRECT, then
+ *       reads every block back and checks the tags; prints "kbench verify ok N" or fails
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/fs.h>
+#include <pthread.h>
+#include <sched.h>
 
 static double now(void)
 {
@@ -39,6 +44,123 @@ static uint64_t rnd(void)
 	return rnd_state;
 }
 
+static int zeroout(int argc, char **argv)
+{
+	uint64_t r[2];
+	int fd;
+
+	if (argc < 5)
+		return 2;
+	fd = open(argv[2], O_WRONLY);
+	r[0] = strtoull(argv[3], NULL, 0);
+	r[1] = strtoull(argv[4], NULL, 0);
+	if (fd < 0 || ioctl(fd, BLKZEROOUT, r) < 0) {
+		perror("BLKZEROOUT");
+		return 1;
+	}
+	printf("kbench zeroout ok\n");
+	return 0;
+}
+
+struct vjob {
+	const char *dev;
+	int id, rounds;
+	uint64_t first, nblocks;
+	long errors, ios;
+};
+
+static void *verify_thread(void *arg)
+{
+	struct vjob *j = arg;
+	uint32_t *round = calloc(j->nblocks, sizeof(*round));
+	uint64_t *buf;
+	cpu_set_t set;
+	int fd = open(j->dev, O_RDWR | O_DIRECT);
+	uint64_t seed = 0x9e3779b97f4a7c15ULL * (uint64_t)(j->id + 1);
+
+	CPU_ZERO(&set);
+	CPU_SET(j->id, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	if (fd < 0 || posix_memalign((void **)&buf, 4096, 4096) || !round) {
+		j->errors++;
+		return NULL;
+	}
+	for (int r = 1; r <= j->rounds; r++) {
+		for (uint64_t n = 0; n < j->nblocks; n++) {
+			uint64_t b;
+
+			seed ^= seed << 13;
+			seed ^= seed >> 7;
+			seed ^= seed << 17;
+			b = seed % j->nblocks;
+			for (int k = 0; k < 512; k++)
+				buf[k] = ((uint64_t)j->id << 56) ^ ((j->first + b) << 16) ^ (uint64_t)r ^
+					 (uint64_t)k * 0x100000001ULL;
+			if (pwrite(fd, buf, 4096, (off_t)((j->first + b) * 4096)) != 4096)
+				j->errors++;
+			round[b] = (uint32_t)r;
+			j->ios++;
+		}
+	}
+	for (uint64_t b = 0; b < j->nblocks; b++) {
+		if (!round[b])
+			continue;
+		if (pread(fd, buf, 4096, (off_t)((j->first + b) * 4096)) != 4096) {
+			j->errors++;
+			continue;
+		}
+		for (int k = 0; k < 512; k++)
+			if (buf[k] != (((uint64_t)j->id << 56) ^ ((j->first + b) << 16) ^
+				       (uint64_t)round[b] ^ (uint64_t)k * 0x100000001ULL)) {
+				j->errors++;
+				break;
+			}
+		j->ios++;
+	}
+	close(fd);
+	free(round);
+	free(buf);
+	return NULL;
+}
+
+static int verify(int argc, char **argv)
+{
+	struct vjob jobs[64];
+	pthread_t th[64];
+	uint64_t size = 0, per;
+	long errors = 0, ios = 0;
+	int n, fd;
+
+	if (argc < 5)
+		return 2;
+	n = atoi(argv[3]);
+	if (n < 1 || n > 64)
+		return 2;
+	fd = open(argv[2], O_RDONLY);
+	if (fd < 0 || ioctl(fd, BLKGETSIZE64, &size) < 0) {
+		perror(argv[2]);
+		return 1;
+	}
+	close(fd);
+	per = size / 4096 / (uint64_t)n;
+	for (int i = 0; i < n; i++) {
+		jobs[i] = (struct vjob){ .dev = argv[2], .id = i, .rounds = atoi(argv[4]),
+					 .first = per * (uint64_t)i, .nblocks = per };
+		pthread_create(&th[i], NULL, verify_thread, &jobs[i]);
+	}
+	for (int i = 0; i < n; i++) {
+		pthread_join(th[i], NULL);
+		errors += jobs[i].errors;
+		ios += jobs[i].ios;
+	}
+	if (errors) {
+		printf("kbench verify FAILED %ld errors in %ld ios\n", errors, ios);
+		return 1;
+	}
+	printf("kbench verify ok %ld\n", ios);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	aio_context_t ctx = 0;
@@ -49,6 +171,10 @@ int main(int argc, char **argv)
 	int fd, rnd_io, wr;
 	char *buf;
 
+	if (argc > 1 && !strcmp(argv[1], "zeroout"))
+		return zeroout(argc, argv);
+	if (argc > 1 && !strcmp(argv[1], "verify"))
+		return verify(argc, argv);
 	if (argc < 6) {
 		fprintf(stderr, "usage: kbench FILE randread|randwrite|read|write BS IODEPTH SECONDS [SIZE_MB]\n");
 		return 2;
