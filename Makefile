@@ -18,7 +18,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 SAN_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit-san/%)
 SANFLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all clean unit unit-san check lab demo deps bench
+.PHONY: all clean unit unit-san check lab demo deps bench fuzz fuzz-build
 all: $(BUILD)/kasou
 
 $(BUILD)/kasou: $(OBJS)
@@ -49,12 +49,38 @@ $(BUILD)/unit-san/%: tests/unit/%.c tests/unit/unit.h $(LIBSRCS:%.c=$(BUILD)/san
 unit: $(UNIT_BINS) $(SAN_BINS)
 	@tests/run.sh --unit-only
 
+# libFuzzer targets (clang): tests/fuzz/fuzz_*.c against every library source
+FUZZ_CC    ?= clang
+FUZZ_SRCS  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS  := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_FLAGS := -g -O1 -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE -Isrc \
+	      -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+FUZZ_SECONDS ?= 60
+
+$(BUILD)/fuzz-obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC-FUZZ $<"
+	@$(FUZZ_CC) $(FUZZ_FLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIBSRCS:%.c=$(BUILD)/fuzz-obj/%.o)
+	@mkdir -p $(dir $@)
+	@echo "  LD-FUZZ $@"
+	@$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(LIBSRCS:%.c=$(BUILD)/fuzz-obj/%.o) $(LDLIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+# make fuzz FUZZ_SECONDS=N: every target for N seconds from its committed corpus
+fuzz:
+	@scripts/deps.sh fuzz
+	@$(MAKE) --no-print-directory fuzz-build
+	@tests/fuzz/run.sh $(FUZZ_SECONDS)
+
 deps:
 	@scripts/deps.sh build
 
 check:
 	@scripts/deps.sh check
-	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(SAN_BINS)
+	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(SAN_BINS) $(FUZZ_BINS)
 	@tests/run.sh
 
 lab: all

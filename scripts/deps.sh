@@ -11,13 +11,17 @@ set -euo pipefail
 
 BUILD_PKGS="gcc make pkg-config libc6-dev liburing-dev libslirp-dev libseccomp-dev libjansson-dev libmicrohttpd-dev"
 LAB_PKGS="qemu-system-x86 busybox-static cpio zstd xz-utils e2fsprogs kmod"
+# libFuzzer targets (make fuzz, and briefly in make check)
+FUZZ_PKGS="clang libclang-rt-14-dev"
 
-usage() { echo "usage: $0 build|lab|check|demo|bench" >&2; exit 2; }
+usage() { echo "usage: $0 build|lab|check|demo|bench|fuzz" >&2; exit 2; }
 [ $# -eq 1 ] || usage
 case "$1" in
 	build) want="$BUILD_PKGS" ;;
 	lab) want="$LAB_PKGS" ;;
-	check|demo|bench) want="$BUILD_PKGS $LAB_PKGS" ;;
+	check) want="$BUILD_PKGS $LAB_PKGS $FUZZ_PKGS" ;;
+	fuzz) want="$BUILD_PKGS $FUZZ_PKGS" ;;
+	demo|bench) want="$BUILD_PKGS $LAB_PKGS" ;;
 	*) usage ;;
 esac
 

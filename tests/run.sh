@@ -85,6 +85,13 @@ for dir in unit unit-san; do
 	done
 done
 
+# the fuzz targets, briefly, from their committed corpora (make fuzz runs them longer)
+if [ $UNIT_ONLY = 0 ]; then
+	while IFS= read -r line; do
+		tally "$line" || echo "$line"
+	done < <(tests/fuzz/run.sh "${FUZZ_CHECK_SECONDS:-15}" 2>&1)
+fi
+
 if [ $UNIT_ONLY = 0 ]; then
 	lab_rc=0 lab_fails=0
 	while IFS= read -r line; do

@@ -48,6 +48,12 @@ struct vblk_queue {
 	bool need_notify;
 };
 
+/* vblk_req_parse() result: the request is ready for the backend */
+#define VBLK_SUBMIT 0xff
+/* Parse a popped chain (r->elem, r->iov): VBLK_SUBMIT with r->breq set up, or
+ * the status to complete it with now (r->written set). blk_req.c. */
+uint8_t vblk_req_parse(struct vblk *b, struct vblk_req *r);
+
 void vblk_queue_init(struct vblk_queue *q, struct vblk *b, unsigned int index);
 int vblk_queue_start(struct vblk_queue *q);
 void vblk_queue_stop(struct vblk_queue *q);

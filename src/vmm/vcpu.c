@@ -46,15 +46,17 @@ void vcpu_signals_init(void)
 
 static int set_msrs(struct vcpu *v)
 {
-	struct {
+	union {
 		struct kvm_msrs hdr;
-		struct kvm_msr_entry e[2];
-	} m = { 0 };
+		uint8_t raw[sizeof(struct kvm_msrs) + 2 * sizeof(struct kvm_msr_entry)];
+	} m;
 
+	memset(&m, 0, sizeof(m));
 	m.hdr.nmsrs = 2;
-	m.e[0] = (struct kvm_msr_entry){ .index = MSR_IA32_MISC_ENABLE,
-					 .data = MISC_ENABLE_FAST_STRING };
-	m.e[1] = (struct kvm_msr_entry){ .index = MSR_MTRR_DEF_TYPE, .data = MTRR_ENABLE_WB };
+	m.hdr.entries[0] = (struct kvm_msr_entry){ .index = MSR_IA32_MISC_ENABLE,
+						   .data = MISC_ENABLE_FAST_STRING };
+	m.hdr.entries[1] = (struct kvm_msr_entry){ .index = MSR_MTRR_DEF_TYPE,
+						   .data = MTRR_ENABLE_WB };
 	return ioctl(v->fd, KVM_SET_MSRS, &m) == 2 ? 0 : -EIO;
 }
 
