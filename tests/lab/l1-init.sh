@@ -28,10 +28,23 @@ for list in /lab/l1-modules.list /lab/batch-modules.list; do
 	done <$list
 done
 # the scratch disk (ext4 on virtio-blk, made on the host): a real file system for O_DIRECT
+# found by its serial (lab-scratch): other disks may come first (l1-qemu)
 if [ -f /lab/scratch ]; then
-	for _ in 1 2 3 4 5 6 7 8 9 10; do [ -b /dev/vda ] && break; sleep 0.5; done
+	sdev=
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		for b in /sys/block/vd*; do
+			[ "$(cat "$b/serial" 2>/dev/null)" = lab-scratch ] && sdev=/dev/${b##*/}
+		done
+		[ -n "$sdev" ] && [ -b "$sdev" ] && break
+		sleep 0.5
+	done
+	[ -z "$sdev" ] && [ -b /dev/vda ] && sdev=/dev/vda # a host run.sh without the serial
 	mkdir -p /scratch
-	mount -t ext4 /dev/vda /scratch >>$modlog 2>&1 || echo "cannot mount the scratch disk /dev/vda" >>$modlog
+	if [ -z "$sdev" ]; then
+		echo "no scratch disk (virtio-blk serial lab-scratch)" >>$modlog
+	else
+		mount -t ext4 "$sdev" /scratch >>$modlog 2>&1 || echo "cannot mount the scratch disk $sdev" >>$modlog
+	fi
 fi
 if [ -c /dev/kvm ]; then kvm=ok; else kvm=missing; fi
 read -r up _ </proc/uptime

@@ -330,7 +330,7 @@ run_batch() {
 			mkfs.ext4 -q -F -E lazy_itable_init=1,lazy_journal_init=1 "$LAB_BUILD/scratch.img" || exit 1
 			# shellcheck disable=SC2054
 			qemu_args+=(-drive "file=$LAB_BUILD/scratch.img,if=none,id=scratch,format=raw,cache=unsafe"
-				-device virtio-blk-pci,drive=scratch)
+				-device virtio-blk-pci,drive=scratch,serial=lab-scratch)
 		fi
 		t0=$(now)
 		qemu-system-x86_64 -M q35 -accel tcg -cpu EPYC,+svm,+npt -m "$L1_MEM" -smp 2 \
