@@ -91,6 +91,13 @@ demo:
 	@$(MAKE) --no-print-directory all
 	@tests/lab/run.sh --demo
 
+# kasou against QEMU (-accel kvm) in the lab: boot time, memory overhead, block I/O.
+# Results: build/bench/results.md (printed), raw numbers: build/bench/raw.txt.
+bench:
+	@scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all
+	@tests/lab/bench/bench.sh
+
 clean:
 	rm -rf $(BUILD)
 

@@ -1,0 +1,304 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=sh disable=SC2086,SC2154,SC2046 # $QCOMMON splits on purpose; eval sets _a/_b
+# tests/lab/bench/lib.sh — sourced by the benchmark scenarios' L1 scripts (busybox sh, in
+# L1; or on a native host). kasou and the peer (QEMU with -accel kvm) run in the same L1,
+# alternating. Every measurement is one "@B KIND key=value..." line on stdout (the scenario
+# log); tests/lab/bench/bench.sh collects them into build/bench/raw.txt and results.md.
+#   @B boot  r= vmm= i= guest_up= wall_marker= wall_exit= rc= d_exits= ...
+#   @B mem   r= vmm= vmrss_kb= guest_rss_kb= overhead_kb= ...
+#   @B blk   r= vmm= aio= test= ios= secs= iops= mbps= d_exits= ...
+#   @B err   r= what= vmm= ...   (+ "@B errcmd ..." and "@B errtail | ..." lines)
+#   @B info  ...
+# The VMMs' own output (the L2 console, their messages) goes to the log prefixed with "| ".
+# Needs: BENCH_ROUND (round number), KERNEL, INITRD, KASOU, TMPDIR (from the lab runner).
+
+BENCH=${BENCH_DIR:-/bench}
+R=${BENCH_ROUND:-0}
+KVMD=/sys/kernel/debug/kvm
+STATS="exits io_exits mmio_exits halt_exits irq_exits irq_window_exits signal_exits insn_emulation irq_injections halt_wakeup"
+QEMU=qemu-system-x86_64
+QCOMMON="-nodefaults -no-user-config -display none -serial stdio -no-reboot -L /usr/share/qemu -L /usr/share/seabios"
+CR=$(printf '\r')
+BENCH_NERR=0
+
+rec() { echo "@B $*"; }
+serr() { BENCH_NERR=$((BENCH_NERR + 1)); rec "err r=$R what=setup $*"; return 1; }
+up() { read -r UP _ </proc/uptime; }
+
+# snap PREFIX: the KVM stats into variables PREFIX_exits, PREFIX_io_exits, ... (no forks)
+snap() {
+	for _f in $STATS; do
+		_v=NA
+		[ -r "$KVMD/$_f" ] && read -r _v <"$KVMD/$_f"
+		eval "$1_$_f=\$_v"
+	done
+}
+# delta A B: "d_exits=N d_io_exits=N ..." (B - A)
+delta() {
+	_d=""
+	for _f in $STATS; do
+		eval "_a=\$$1_$_f _b=\$$2_$_f"
+		if [ "$_a" = NA ] || [ "$_b" = NA ]; then
+			_d="$_d d_$_f=NA"
+		else
+			_d="$_d d_$_f=$((_b - _a))"
+		fi
+	done
+	echo "${_d# }"
+}
+
+# watch SECS: in the background, KVM's counters over 2 s starting at SECS into a VMM run
+# that is killed at SECS + 5 (a hang: was the guest halted, spinning, exiting?); the line
+# lands in $TMPDIR/watch.out. Stop it with unwatch.
+watch() {
+	: >"$TMPDIR/watch.out"
+	( sleep "$1"; snap w0; sleep 2; snap w1; echo "KVM exits in 2 s at ${1} s: $(delta w0 w1)" >"$TMPDIR/watch.out" ) &
+	WATCH=$!
+}
+unwatch() {
+	kill "$WATCH" 2>/dev/null
+	wait "$WATCH" 2>/dev/null
+	WATCHED=$(cat "$TMPDIR/watch.out" 2>/dev/null)
+}
+
+# err WHAT VMM OUTFILE DETAILS... — record a failure with its command and output tail
+err() {
+	_what=$1 _vmm=$2 _out=$3
+	shift 3
+	BENCH_NERR=$((BENCH_NERR + 1))
+	rec "err r=$R what=$_what vmm=$_vmm $*"
+	rec "errcmd $CMDLINE"
+	[ -n "${WATCHED:-}" ] && rec "errtail | (bench: $WATCHED)"
+	# kasou's own failure: run.sh must not take it for a lab fault and rerun the scenario
+	[ "$_vmm" = kasou ] && echo "LAB-FAIL bench-$_what kasou: $*"
+	[ -f "$_out" ] && tail -n 15 "$_out" | tr -d '\r' | sed 's/^/@B errtail | /'
+	return 0
+}
+
+# setup: the QEMU tools disk (ext4, read-only, serial kasou-tools) mounted on /tools with
+# QEMU's files linked to their usual paths, debugfs, and both VMMs warmed up (page cache).
+bench_setup() {
+	if ! command -v $QEMU >/dev/null 2>&1; then
+		dev=
+		for _ in $(seq 100); do
+			for b in /sys/block/vd*; do
+				[ "$(cat "$b/serial" 2>/dev/null)" = kasou-tools ] && dev=/dev/${b##*/}
+			done
+			[ -n "$dev" ] && [ -b "$dev" ] && break
+			sleep 0.1
+		done
+		[ -n "$dev" ] || { serr "vmm=qemu no tools disk (virtio-blk serial kasou-tools) in L1"; return 1; }
+		mkdir -p /tools
+		grep -q ' /tools ' /proc/mounts || mount -t ext4 -o ro "$dev" /tools ||
+			{ serr "vmm=qemu cannot mount $dev on /tools"; return 1; }
+		mkdir -p /usr/share /usr/bin
+		for d in /usr/share/qemu /usr/share/seabios /usr/bin/$QEMU; do
+			[ -e "$d" ] || ln -s "/tools$d" "$d"
+		done
+		# the libraries, at the paths ldd gave on the host (those kasou brought stay)
+		for f in /tools/lib/*/* /tools/lib64/* /tools/usr/lib/*/*; do
+			[ -f "$f" ] || continue
+			d=${f#/tools}
+			[ -e "$d" ] && continue
+			mkdir -p "${d%/*}"
+			ln -s "$f" "$d"
+		done
+	fi
+	grep -q ' /sys/kernel/debug ' /proc/mounts || mount -t debugfs none /sys/kernel/debug
+	[ -r "$KVMD/exits" ] || rec "info r=$R no KVM stats in $KVMD"
+	if v=$($QEMU --version 2>&1 | head -1); then rec "info r=$R qemu $v"; else
+		serr "vmm=qemu '$QEMU --version' failed: $v"; return 1; fi
+	v=$("$KASOU" --version 2>&1 | head -1)
+	rec "info r=$R kasou $v"
+	return 0
+}
+
+# ------------------------------------------------------------------ boot time
+# boot_one VMM I: boot the tiny initrd (/init prints /proc/uptime and BENCH-BOOTED, then
+# powers off); wall time from starting the VMM to the marker line and to its exit; KVM
+# exits from the start to the marker (KVM's debugfs sums cover live VMs only).
+boot_one() {
+	vmm=$1 i=$2 out=$TMPDIR/boot.out
+	case $vmm in
+	kasou) set -- "$KASOU" run --kernel "$KERNEL" --initrd "$BENCH/boot.initrd" \
+		--cmdline "console=ttyS0 quiet" --cpus 1 --memory 128M --no-reboot ;;
+	qemu-microvm) set -- $QEMU -M microvm,rtc=on -accel kvm -cpu host -m 128M -smp 1 $QCOMMON \
+		-kernel "$KERNEL" -initrd "$BENCH/boot.initrd" -append "console=ttyS0 quiet reboot=t" ;;
+	qemu-q35) set -- $QEMU -M q35 -accel kvm -cpu host -m 128M -smp 1 $QCOMMON \
+		-kernel "$KERNEL" -initrd "$BENCH/boot.initrd" -append "console=ttyS0 quiet" ;;
+	esac
+	CMDLINE="$*"
+	snap s0
+	up
+	t0=$UP
+	watch 33
+	{ busybox timeout -k 5 40 "$@" </dev/null 2>&1; echo "@RC $?"; } |
+		while IFS= read -r line; do
+			case $line in
+			*BENCH-BOOTED*) up; snap s1; echo "@T $UP $(delta s0 s1)" ;;
+			esac
+			printf '%s\n' "${line%"$CR"}"
+		done >"$out"
+	up
+	t2=$UP
+	unwatch
+	sed -n '/^@[RT] /!s/^/| /p' "$out"
+	rc=$(sed -n 's/^@RC //p' "$out")
+	set -- $(sed -n 's/^@T //p' "$out" | head -1)
+	t1=${1:-}
+	[ $# -gt 0 ] && shift
+	d="$*"
+	gu=$(sed -n 's/.*BENCH-UPTIME \([0-9.]*\).*/\1/p' "$out" | head -1)
+	if [ -z "$t1" ] || [ -z "$gu" ]; then
+		err boot "$vmm" "$out" "i=$i rc=$rc no BENCH-BOOTED marker"
+		return
+	fi
+	[ "$rc" = 0 ] || err boot "$vmm" "$out" "i=$i rc=$rc (marker seen; exit status not 0)"
+	rec "boot r=$R vmm=$vmm i=$i guest_up=$gu wall_marker=$(echo "$t0 $t1" | awk '{ printf "%.2f", $2 - $1 }')" \
+		"wall_exit=$(echo "$t0 $t2" | awk '{ printf "%.2f", $2 - $1 }') rc=$rc $d"
+}
+
+# (the boot timeout: 40 s; a boot takes 6-8 s here)
+# bench_boot N VMM...: N rounds over the VMMs, in the given order each time
+bench_boot() {
+	_n=$1
+	shift
+	_i=1
+	while [ $_i -le "$_n" ]; do
+		for _v in "$@"; do boot_one "$_v" "$_i"; done
+		_i=$((_i + 1))
+	done
+}
+
+# ------------------------------------------------------------------ memory
+# mem_one VMM: a 1-vCPU 128M guest that boots and idles; VmRSS of the VMM process minus
+# the resident part of its guest RAM mapping (kasou: memfd "kasou-guest-ram"; QEMU: a
+# memory-backend-memfd, whose memfd is named after its type, so that the mapping can be
+# told apart).
+mem_one() {
+	vmm=$1 out=$TMPDIR/mem.out WATCHED=
+	case $vmm in
+	kasou) pat=/memfd:kasou-guest-ram
+		set -- "$KASOU" run --kernel "$KERNEL" --initrd "$INITRD" --cmdline "console=ttyS0 quiet" \
+			--cpus 1 --memory 128M --no-reboot ;;
+	qemu-microvm) pat=/memfd:memory-backend-memfd
+		set -- $QEMU -M microvm,rtc=on,memory-backend=ram -accel kvm -cpu host -m 128M -smp 1 \
+			-object memory-backend-memfd,id=ram,size=128M $QCOMMON \
+			-kernel "$KERNEL" -initrd "$INITRD" -append "console=ttyS0 quiet reboot=t" ;;
+	qemu-q35) pat=/memfd:memory-backend-memfd
+		set -- $QEMU -M q35,memory-backend=ram -accel kvm -cpu host -m 128M -smp 1 \
+			-object memory-backend-memfd,id=ram,size=128M $QCOMMON \
+			-kernel "$KERNEL" -initrd "$INITRD" -append "console=ttyS0 quiet" ;;
+	esac
+	CMDLINE="$*"
+	"$@" </dev/null >"$out" 2>&1 &
+	pid=$!
+	ok=0
+	for _ in $(seq 300); do
+		grep -aq BENCH-IDLE "$out" && { ok=1; break; }
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.2
+	done
+	if [ $ok = 1 ]; then
+		sleep 3 # let the guest settle into idle
+		st=/proc/$pid/status
+		vmrss=$(awk '/^VmRSS:/ { print $2 }' $st)
+		extra=$(awk '/^(RssAnon|RssFile|RssShmem|VmHWM|Threads):/ { k = tolower($1); sub(":", "", k); printf "%s=%s ", k, $2 }' $st)
+		g=$(awk -v pat="$pat" '/^[0-9a-f]+-[0-9a-f]+ / { on = index($0, pat) > 0; if (on) n++ }
+			on && /^Rss:/ { s += $2 } END { printf "%d %d", s, n }' /proc/$pid/smaps)
+		comm=$(cat /proc/$pid/comm)
+		# the big mappings, for the record
+		maps=$(awk '/^[0-9a-f]+-[0-9a-f]+ / { m = $6 == "" ? "[anon]" : $6 } /^Size:/ && $2 >= 16384 { printf "%s:%dk ", m, $2 }' /proc/$pid/smaps)
+	fi
+	kill $pid 2>/dev/null
+	for _ in $(seq 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+	kill -KILL $pid 2>/dev/null
+	wait $pid
+	rc=$?
+	tr -d '\r' <"$out" | sed 's/^/| /'
+	if [ $ok != 1 ]; then
+		err mem "$vmm" "$out" "rc=$rc the guest did not report BENCH-IDLE"
+		return
+	fi
+	set -- $g
+	if [ "${2:-0}" = 0 ]; then
+		err mem "$vmm" "$out" "no '$pat' mapping in /proc/$pid/smaps (process $comm; mappings >= 16M: $maps)"
+		return
+	fi
+	rec "mem r=$R vmm=$vmm comm=$comm vmrss_kb=$vmrss guest_rss_kb=$1 guest_maps=$2 overhead_kb=$((vmrss - $1)) ${extra% }"
+}
+
+# ------------------------------------------------------------------ block I/O
+# blk_image: a fully written 1 GiB raw image on the scratch ext4 (made once per L1)
+blk_image() {
+	IMG=${SCRATCH%/*}/bench-1g.img
+	[ -n "$SCRATCH" ] || { serr "vmm=none no scratch file system for the image"; return 1; }
+	if [ "$(stat -c %s "$IMG" 2>/dev/null)" != 1073741824 ]; then
+		up
+		_t0=$UP
+		if ! dd if=/dev/zero of="$IMG.tmp" bs=4M count=256 oflag=direct 2>/dev/null || ! sync ||
+			! mv "$IMG.tmp" "$IMG"; then
+			serr "vmm=none cannot write $IMG"
+			return 1
+		fi
+		up
+		rec "info r=$R wrote $IMG (1 GiB) in $(echo "$_t0 $UP" | awk '{ printf "%.1f", $2 - $1 }') s"
+	fi
+	return 0
+}
+
+# blk_one VMM AIO: one L2 (256M, 2 vCPUs, one virtio-blk queue) runs the kbench tests in
+# BENCH_TESTS (rw:bs,...) for BENCH_SECS each; KVM's exit counters are read when the guest
+# says BENCH-GO (it then waits 0.5 s before starting) and BENCH-DONE.
+blk_one() {
+	vmm=$1 aio=$2 out=$TMPDIR/blk.out
+	cl="console=ttyS0 quiet panic=-1 bench.tests=$BENCH_TESTS bench.secs=$BENCH_SECS"
+	case $vmm in
+	kasou) set -- "$KASOU" run --kernel "$KERNEL" --initrd "$INITRD" --cmdline "$cl" \
+		--cpus 2 --memory 256M --no-reboot --disk "path=$IMG,cache=none,aio=$aio" ;;
+	qemu) set -- $QEMU -M q35 -accel kvm -cpu host -m 256M -smp 2 $QCOMMON \
+		-kernel "$KERNEL" -initrd "$INITRD" -append "$cl" \
+		-drive "file=$IMG,if=none,id=d,format=raw,cache=none,aio=$aio" \
+		-device virtio-blk-pci,drive=d,num-queues=1 ;;
+	esac
+	CMDLINE="$*"
+	ntests=$(echo "$BENCH_TESTS" | tr ',' '\n' | grep -c .)
+	lim=$((60 + ntests * (BENCH_SECS + 5)))
+	watch $((lim - 7))
+	{ busybox timeout -k 5 $lim "$@" </dev/null 2>&1; echo "@RC $?"; } |
+		while IFS= read -r line; do
+			line=${line%"$CR"}
+			case $line in
+			*BENCH-GO*) snap a ;;
+			*BENCH-DONE*) snap b ;;
+			*BENCH-RESULT*)
+				set -- ${line#*BENCH-RESULT }
+				t=$1
+				shift
+				[ "$1" = kbench ] && shift
+				echo "@B blk r=$R vmm=$vmm aio=$aio test=$t $* $(delta a b)"
+				;;
+			esac
+			printf '%s\n' "$line"
+		done >"$out"
+	unwatch
+	sed -n '/^@RC /d; /^@B /!s/^/| /; p' "$out"
+	rc=$(sed -n 's/^@RC //p' "$out")
+	n=$(grep -ac '^@B blk .* iops=' "$out")
+	boots=$(grep -ac 'LAB-INIT' "$out")
+	if [ "$rc" != 0 ] || [ "$n" != "$ntests" ] || [ "$boots" != 1 ]; then
+		err blk "$vmm" "$out" "aio=$aio rc=$rc results=$n/$ntests guest-boots=$boots"
+	fi
+}
+
+# bench_blk PAIR...: PAIR is VMM:AIO
+bench_blk() {
+	blk_image || return 0
+	for _p in "$@"; do blk_one "${_p%%:*}" "${_p#*:}"; done
+}
+
+# the end of every bench scenario: exit status 0 unless something failed
+bench_end() {
+	rec "end r=$R errors=$BENCH_NERR"
+	[ "$BENCH_NERR" = 0 ]
+}
