@@ -188,9 +188,31 @@ int vblk_create(struct vblk *b, const struct disk_config *cfg, const struct gues
 	return err;
 }
 
+void vblk_log_stats(struct vblk *b)
+{
+	char per_queue[256] = "";
+	size_t n = 0;
+	struct vblk_stats *s = &b->stats;
+
+	for (unsigned int i = 0; b->queues && i < b->cfg.queues && n < sizeof(per_queue); i++)
+		n += (size_t)snprintf(per_queue + n, sizeof(per_queue) - n, "%s%llu", i ? "," : "",
+				      (unsigned long long)__atomic_load_n(&b->queues[i].completed,
+									  __ATOMIC_RELAXED));
+	log_debug("%s: rd %llu req %llu B, wr %llu req %llu B, flush %llu, discard %llu, "
+		  "write-zeroes %llu, errors %llu, unsupported %llu, bad %llu, throttled %llu; "
+		  "per queue [%s]",
+		  b->name, (unsigned long long)s->rd_reqs, (unsigned long long)s->rd_bytes,
+		  (unsigned long long)s->wr_reqs, (unsigned long long)s->wr_bytes,
+		  (unsigned long long)s->fl_reqs, (unsigned long long)s->discard_reqs,
+		  (unsigned long long)s->wz_reqs, (unsigned long long)s->errors,
+		  (unsigned long long)s->unsupported, (unsigned long long)s->bad_requests,
+		  (unsigned long long)s->throttled, per_queue);
+}
+
 void vblk_destroy(struct vblk *b)
 {
 	virtio_pci_destroy(&b->vpci); /* resets the device: queue threads stop and drain */
+	vblk_log_stats(b);
 	/* What the guest wrote reaches the disk before kasou exits, as the
 	 * cache mode promises; unsafe promises nothing. */
 	if (b->img.fd >= 0 && !b->img.readonly && b->img.cache != BLK_CACHE_UNSAFE &&

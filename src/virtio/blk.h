@@ -48,6 +48,8 @@ struct vblk {
 int vblk_create(struct vblk *b, const struct disk_config *cfg, const struct guest_mem *mem,
 		const struct virtio_env *env);
 void vblk_destroy(struct vblk *b);
+/* One log line of counters (kasou --verbose prints it at exit). */
+void vblk_log_stats(struct vblk *b);
 /* Change the limits at run time (the control API's entry point). */
 void vblk_set_throttle(struct vblk *b, const struct disk_throttle *t);
 

@@ -80,6 +80,7 @@ static void req_complete(struct vblk_queue *q, struct vblk_req *r, uint8_t statu
 		break;
 	}
 	virtq_push(vq_of(q), &r->elem, r->written + (r->status ? 1 : 0));
+	stat_add(&q->completed, 1);
 	q->need_notify = true;
 	req_free(q, r);
 }

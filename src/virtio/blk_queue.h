@@ -46,6 +46,7 @@ struct vblk_queue {
 	struct vblk_req *throttled_head, *throttled_tail;
 	uint64_t throttle_since;
 	bool need_notify;
+	uint64_t completed; /* requests this queue completed (atomic: read by stats) */
 };
 
 /* vblk_req_parse() result: the request is ready for the backend */

@@ -37,15 +37,20 @@ static void vcons_tx(struct vcons *c)
 	struct virtq_elem e = { .iov = iov, .iov_cap = 64 };
 	int rc;
 
-	while ((rc = virtq_pop(&d->q[Q_TX].vq, &e)) > 0) {
-		if (c->out_fd >= 0 && e.out_num) {
-			ssize_t n = writev(c->out_fd, iov, (int)e.out_num);
+	do {
+		virtq_notify_enable(&d->q[Q_TX].vq, false);
+		while ((rc = virtq_pop(&d->q[Q_TX].vq, &e)) > 0) {
+			if (c->out_fd >= 0 && e.out_num) {
+				ssize_t n = writev(c->out_fd, iov, (int)e.out_num);
 
-			if (n > 0)
-				c->tx_bytes += (uint64_t)n;
+				if (n > 0)
+					c->tx_bytes += (uint64_t)n;
+			}
+			vworker_complete(d, Q_TX, &e, 0);
 		}
-		vworker_complete(d, Q_TX, &e, 0);
-	}
+		/* re-arm guest kicks, then catch what raced in before that */
+		virtq_notify_enable(&d->q[Q_TX].vq, true);
+	} while (rc == 0 && virtq_has_work(&d->q[Q_TX].vq));
 	if (rc < 0)
 		virtio_set_needs_reset(d);
 }
@@ -72,6 +77,8 @@ static void vcons_rx(struct vcons *c)
 		c->rx_bytes += done;
 		vworker_complete(d, Q_RX, &e, (uint32_t)done);
 	}
+	/* new receive buffers must wake us while input waits for them */
+	virtq_notify_enable(&d->q[Q_RX].vq, true);
 	pthread_mutex_unlock(&c->lock);
 	if (rc < 0)
 		virtio_set_needs_reset(d);
@@ -151,6 +158,9 @@ int vcons_create(struct vcons *c, int out_fd, const struct guest_mem *mem,
 void vcons_destroy(struct vcons *c)
 {
 	virtio_pci_destroy(&c->vpci);
+	log_debug("console: tx %llu B, rx %llu B, rx dropped %llu B, input waiting %zu B",
+		  (unsigned long long)c->tx_bytes, (unsigned long long)c->rx_bytes,
+		  (unsigned long long)c->rx_dropped, c->in_len);
 	if (c->in_efd >= 0)
 		close(c->in_efd);
 	c->in_efd = -1;

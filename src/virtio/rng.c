@@ -35,8 +35,10 @@ static void vrng_run(struct vworker *w, bool extra)
 	struct virtq_elem e = { .iov = iov, .iov_cap = 16 };
 	int rc;
 
-	while ((rc = virtq_pop(vq, &e)) > 0) {
-		uint32_t done = 0;
+	do {
+		virtq_notify_enable(vq, false);
+		while ((rc = virtq_pop(vq, &e)) > 0) {
+			uint32_t done = 0;
 
 		for (unsigned int i = e.out_num; i < e.out_num + e.in_num; i++) {
 			ssize_t n = getrandom(iov[i].iov_base, iov[i].iov_len, 0);
@@ -47,10 +49,13 @@ static void vrng_run(struct vworker *w, bool extra)
 			if ((size_t)n < iov[i].iov_len)
 				break;
 		}
-		r->bytes += done;
-		r->requests++;
-		vworker_complete(d, 0, &e, done);
-	}
+			r->bytes += done;
+			r->requests++;
+			vworker_complete(d, 0, &e, done);
+		}
+		/* re-arm guest kicks, then catch what raced in before that */
+		virtq_notify_enable(vq, true);
+	} while (rc == 0 && virtq_has_work(vq));
 	if (rc < 0)
 		virtio_set_needs_reset(d);
 }

@@ -5,7 +5,8 @@
  *
  *   kbench FILE {randread|randwrite|read|write} BS IODEPTH SECONDS [SIZE_MB]
  *       prints one line: "kbench rw=.. bs=.. qd=.. ios=N secs=S iops=X mbps=Y"
- *   kbench zeroout DEV OFFSET LEN      BLKZEROOUT (the guest's WRITE_ZEROES)
+ *   kbench zeroout DEV OFFSET LEN      BLKZEROOUT: WRITE_ZEROES that must not unmap
+ *   kbench punch DEV OFFSET LEN        fallocate(PUNCH_HOLE): WRITE_ZEROES that may unmap
  *   kbench verify DEV THREADS ROUNDS   each thread, pinned to CPU i, writes 4 KiB blocks
  *       tagged (thread, block, round) at random in its own slice with O_DIRECT, then
  *       reads every block back and checks the tags; prints "kbench verify ok N" or fails
@@ -44,7 +45,7 @@ static uint64_t rnd(void)
 	return rnd_state;
 }
 
-static int zeroout(int argc, char **argv)
+static int zeroout(int argc, char **argv, int punch)
 {
 	uint64_t r[2];
 	int fd;
@@ -54,11 +55,13 @@ static int zeroout(int argc, char **argv)
 	fd = open(argv[2], O_WRONLY);
 	r[0] = strtoull(argv[3], NULL, 0);
 	r[1] = strtoull(argv[4], NULL, 0);
-	if (fd < 0 || ioctl(fd, BLKZEROOUT, r) < 0) {
-		perror("BLKZEROOUT");
+	if (fd < 0 || (punch ? fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+					 (off_t)r[0], (off_t)r[1])
+			     : ioctl(fd, BLKZEROOUT, r)) < 0) {
+		perror(punch ? "fallocate(PUNCH_HOLE)" : "BLKZEROOUT");
 		return 1;
 	}
-	printf("kbench zeroout ok\n");
+	printf("kbench %s ok\n", argv[1]);
 	return 0;
 }
 
@@ -172,7 +175,9 @@ int main(int argc, char **argv)
 	char *buf;
 
 	if (argc > 1 && !strcmp(argv[1], "zeroout"))
-		return zeroout(argc, argv);
+		return zeroout(argc, argv, 0);
+	if (argc > 1 && !strcmp(argv[1], "punch"))
+		return zeroout(argc, argv, 1);
 	if (argc > 1 && !strcmp(argv[1], "verify"))
 		return verify(argc, argv);
 	if (argc < 6) {
