@@ -18,7 +18,8 @@
 # BENCH_SECS (seconds per kbench test, 10), BENCH_TESTS (rw:bs list,
 # randread:4096,randwrite:4096,read:131072,write:131072), BENCH_ONLY (scenario kinds to run,
 # "boot mem blk-io_uring blk-threads"), BENCH_PREPARE_ONLY=1 (images and scenarios, no lab
-# run), BENCH_COLLECT_ONLY=1 (only rebuild the results from the last run's logs), and those
+# run), BENCH_NOTE (a line for the results, e.g. which source the kasou binary came from),
+# BENCH_COLLECT_ONLY=1 (only rebuild the results from the last run's logs), and those
 # of tests/lab/run.sh (KASOU, BUILD, KASOU_LAB, LAB_L1_MEM, ...).
 set -uo pipefail
 
@@ -175,7 +176,7 @@ collect() {
 		[ -f "$OUT/logs/$n.log" ] || continue
 		tr -d '\r' <"$OUT/logs/$n.log" | grep -a '^@B ' | sed "s/^@B /$n /" >>"$OUT/raw.txt"
 	done
-	"$HERE/report.sh" "$OUT/raw.txt" "$OUT/verdicts.txt" >"$OUT/results.md"
+	"$HERE/report.sh" "$OUT/raw.txt" "$OUT/verdicts.txt" "$OUT/meta.txt" >"$OUT/results.md"
 }
 
 if [ "${BENCH_COLLECT_ONLY:-}" != 1 ]; then
@@ -183,6 +184,12 @@ if [ "${BENCH_COLLECT_ONLY:-}" != 1 ]; then
 	[ -x "$BUILD_DIR/kasou" ] || [ -n "${KASOU:-}" ] || die "build/kasou missing: run make first"
 	[ "$MODE" = nested ] && build_tools
 	build_l1_archive
+	kb=${KASOU:-$BUILD_DIR/kasou}
+	{
+		echo "mode: $MODE; rounds: $ROUNDS; boots per VMM per round: $BOOTS; kbench: ${SECS}s per test ($TESTS)"
+		echo "kasou binary: $kb (sha256 $(sha256sum <"$kb" | cut -c1-16)); source tree $ROOT at $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?')${BENCH_NOTE:+; $BENCH_NOTE}"
+		echo "host: $(nproc) CPUs, $(uname -r); QEMU $($QEMU_BIN --version | head -1 | sed 's/.*version //')"
+	} >"$OUT/meta.txt"
 	rm -rf "$OUT/sc" "$OUT/logs"
 	mkdir -p "$OUT/sc" "$OUT/logs"
 	files=()

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# shellcheck shell=sh disable=SC2086,SC2154,SC2046 # $QCOMMON splits on purpose; eval sets _a/_b
+# shellcheck shell=sh disable=SC2086,SC2154,SC2046,SC2016 # $QCOMMON splits on purpose; eval sets _a/_b
 # tests/lab/bench/lib.sh — sourced by the benchmark scenarios' L1 scripts (busybox sh, in
 # L1; or on a native host). kasou and the peer (QEMU with -accel kvm) run in the same L1,
 # alternating. Every measurement is one "@B KIND key=value..." line on stdout (the scenario
@@ -8,6 +8,8 @@
 #   @B mem   r= vmm= vmrss_kb= guest_rss_kb= overhead_kb= ...
 #   @B blk   r= vmm= aio= test= ios= secs= iops= mbps= d_exits= ...
 #   @B err   r= what= vmm= ...   (+ "@B errcmd ..." and "@B errtail | ..." lines)
+#   @B labfault r= what= vmm= try= ...   a lab fault signature in the guest console (the
+#            VMM is killed at once and the run retried once; its results are "blk-faulted")
 #   @B info  ...
 # The VMMs' own output (the L2 console, their messages) goes to the log prefixed with "| ".
 # Needs: BENCH_ROUND (round number), KERNEL, INITRD, KASOU, TMPDIR (from the lab runner).
@@ -47,18 +49,102 @@ delta() {
 	echo "${_d# }"
 }
 
-# watch SECS: in the background, KVM's counters over 2 s starting at SECS into a VMM run
-# that is killed at SECS + 5 (a hang: was the guest halted, spinning, exiting?); the line
-# lands in $TMPDIR/watch.out. Stop it with unwatch.
-watch() {
-	: >"$TMPDIR/watch.out"
-	( sleep "$1"; snap w0; sleep 2; snap w1; echo "KVM exits in 2 s at ${1} s: $(delta w0 w1)" >"$TMPDIR/watch.out" ) &
-	WATCH=$!
+# run_vmm OUT FIRST CMD...: run a VMM (stdin /dev/null), its output read line by line as it
+# comes and written to OUT with these markers:
+#   @T UPTIME DELTAS  the guest's BENCH-BOOTED line (uptime then, KVM exits since the start)
+#   @B blk ...        a kbench result, with the KVM exits between BENCH-GO and BENCH-DONE
+#   @F LINE           a lab fault signature in the guest console (those of run.sh: rcu: INFO,
+#                     self-detected stall, soft lockup, Kernel panic, stack guard page):
+#                     the VMM is killed at once
+#   @RC N             the VMM's exit status
+# Deadlines (a watcher kills the VMM when one passes; why goes to $TMPDIR/vmm.hang, with
+# KVM's exit counts over the 2 s before): FIRST s to the first marker, BENCH_SECS + 30 s for
+# each kbench test, 40 s from the last one to the VMM's exit. Sets T0, T2 (uptimes at start
+# and end), RC, FAULT, HANG.
+run_vmm() {
+	_out=$1 _first=$2
+	shift 2
+	_pidf=$TMPDIR/vmm.pid _dl=$TMPDIR/vmm.deadline _hang=$TMPDIR/vmm.hang
+	rm -f "$_pidf" "$_hang"
+	up
+	echo $((${UP%.*} + _first)) >"$_dl"
+	snap s0
+	up
+	T0=$UP
+	_vmm_watcher &
+	_wpid=$!
+	# in its own process group (setsid), so that a kill reaches whatever it started
+	{ busybox setsid busybox sh -c 'echo $$ >"$0"; exec "$@"' "$_pidf" "$@" </dev/null 2>&1; echo "@RC $?"; } |
+		while IFS= read -r line; do
+			line=${line%"$CR"}
+			case $line in
+			*BENCH-BOOTED*) up; snap s1; echo "@T $UP $(delta s0 s1)"; _setdl 40 ;;
+			*BENCH-GO*) snap a; _setdl $((BENCH_SECS + 30)) ;;
+			*BENCH-DONE*) snap b; _setdl 40 ;;
+			*BENCH-RESULT*)
+				set -- ${line#*BENCH-RESULT }
+				t=$1
+				shift
+				[ "$1" = kbench ] && shift
+				echo "@B blk r=$R vmm=$vmm aio=$aio test=$t $* $(delta a b)"
+				;;
+			*"rcu: INFO"* | *"self-detected stall"* | *"soft lockup"* | *"Kernel panic"* | *"stack guard page"*)
+				if [ -z "${_faulted:-}" ]; then
+					_faulted=1
+					echo "@F $line"
+					kill -TERM -"$(cat "$_pidf")" 2>/dev/null
+				fi
+				;;
+			esac
+			printf '%s\n' "$line"
+		done >"$_out"
+	up
+	T2=$UP
+	kill "$_wpid" 2>/dev/null
+	wait "$_wpid" 2>/dev/null
+	RC=$(sed -n 's/^@RC //p' "$_out")
+	FAULT=$(sed -n 's/^@F //p' "$_out" | head -1)
+	HANG=$(cat "$_hang" 2>/dev/null)
 }
-unwatch() {
-	kill "$WATCH" 2>/dev/null
-	wait "$WATCH" 2>/dev/null
-	WATCHED=$(cat "$TMPDIR/watch.out" 2>/dev/null)
+_setdl() { read -r _u _ </proc/uptime; echo $((${_u%.*} + $1)) >"$_dl"; }
+_vmm_watcher() {
+	while sleep 1; do
+		[ -s "$_pidf" ] || continue
+		read -r _p <"$_pidf"
+		kill -0 "$_p" 2>/dev/null || return 0
+		read -r _d <"$_dl"
+		read -r _u _ </proc/uptime
+		[ "${_u%.*}" -gt "$_d" ] || continue
+		snap w0
+		sleep 2
+		snap w1
+		echo "killed: no progress by the deadline; KVM exits in the 2 s before: $(delta w0 w1)" >"$_hang"
+		kill -TERM -"$_p" 2>/dev/null
+		sleep 5
+		kill -KILL -"$_p" 2>/dev/null
+		return 0
+	done
+}
+# show_out OUT: the VMM's output for the log, "| "-prefixed, markers left out (records
+# kept); the fault signatures of a fault handled here are defused (run.sh would otherwise
+# rerun the whole scenario in a fresh L1), faulted results renamed "blk-faulted"
+show_out() {
+	if [ -n "$FAULT" ]; then
+		sed -e '/^@RC /d' -e '/^@[TF] /d' -e 's/^@B blk /@B blk-faulted /' -e '/^@B /!s/^/| /' \
+			-e 's/rcu: INFO/rcu(handled): INFO/; s/self-detected stall/self-detected (handled) stall/' \
+			-e 's/soft lockup/soft (handled) lockup/; s/Kernel panic/Kernel (handled) panic/' \
+			-e 's/stack guard page/stack guard (handled) page/' "$1"
+	else
+		sed -e '/^@RC /d' -e '/^@[TF] /d' -e '/^@B /!s/^/| /' "$1"
+	fi
+}
+# labfault WHAT VMM TRY DETAILS...: a lab fault handled here (the run is retried once)
+labfault() {
+	_what=$1 _vmm=$2 _try=$3
+	shift 3
+	rec "labfault r=$R what=$_what vmm=$_vmm try=$_try $* signature: $(echo "$FAULT" | tr -d '\r' | sed 's/rcu: INFO/rcu(handled): INFO/')"
+	[ "$_try" -ge 2 ] && rec "labfault r=$R what=$_what vmm=$_vmm $* no more tries: no result from this run"
+	return 0
 }
 
 # err WHAT VMM OUTFILE DETAILS... — record a failure with its command and output tail
@@ -68,7 +154,7 @@ err() {
 	BENCH_NERR=$((BENCH_NERR + 1))
 	rec "err r=$R what=$_what vmm=$_vmm $*"
 	rec "errcmd $CMDLINE"
-	[ -n "${WATCHED:-}" ] && rec "errtail | (bench: $WATCHED)"
+	[ -n "${HANG:-}" ] && rec "errtail | (bench: $HANG)"
 	# kasou's own failure: run.sh must not take it for a lab fault and rerun the scenario
 	[ "$_vmm" = kasou ] && echo "LAB-FAIL bench-$_what kasou: $*"
 	[ -f "$_out" ] && tail -n 15 "$_out" | tr -d '\r' | sed 's/^/@B errtail | /'
@@ -118,7 +204,7 @@ bench_setup() {
 # powers off); wall time from starting the VMM to the marker line and to its exit; KVM
 # exits from the start to the marker (KVM's debugfs sums cover live VMs only).
 boot_one() {
-	vmm=$1 i=$2 out=$TMPDIR/boot.out
+	vmm=$1 i=$2 out=$TMPDIR/boot.out aio=
 	case $vmm in
 	kasou) set -- "$KASOU" run --kernel "$KERNEL" --initrd "$BENCH/boot.initrd" \
 		--cmdline "console=ttyS0 quiet" --cpus 1 --memory 128M --no-reboot ;;
@@ -128,37 +214,27 @@ boot_one() {
 		-kernel "$KERNEL" -initrd "$BENCH/boot.initrd" -append "console=ttyS0 quiet" ;;
 	esac
 	CMDLINE="$*"
-	snap s0
-	up
-	t0=$UP
-	watch 33
-	{ busybox timeout -k 5 40 "$@" </dev/null 2>&1; echo "@RC $?"; } |
-		while IFS= read -r line; do
-			case $line in
-			*BENCH-BOOTED*) up; snap s1; echo "@T $UP $(delta s0 s1)" ;;
-			esac
-			printf '%s\n' "${line%"$CR"}"
-		done >"$out"
-	up
-	t2=$UP
-	unwatch
-	sed -n '/^@[RT] /!s/^/| /p' "$out"
-	rc=$(sed -n 's/^@RC //p' "$out")
+	for try in 1 2; do
+		run_vmm "$out" 40 "$@"
+		show_out "$out"
+		[ -n "$FAULT" ] || break
+		labfault boot "$vmm" $try "i=$i"
+	done
+	[ -n "$FAULT" ] && return
 	set -- $(sed -n 's/^@T //p' "$out" | head -1)
 	t1=${1:-}
 	[ $# -gt 0 ] && shift
 	d="$*"
 	gu=$(sed -n 's/.*BENCH-UPTIME \([0-9.]*\).*/\1/p' "$out" | head -1)
 	if [ -z "$t1" ] || [ -z "$gu" ]; then
-		err boot "$vmm" "$out" "i=$i rc=$rc no BENCH-BOOTED marker"
+		err boot "$vmm" "$out" "i=$i rc=$RC no BENCH-BOOTED marker"
 		return
 	fi
-	[ "$rc" = 0 ] || err boot "$vmm" "$out" "i=$i rc=$rc (marker seen; exit status not 0)"
-	rec "boot r=$R vmm=$vmm i=$i guest_up=$gu wall_marker=$(echo "$t0 $t1" | awk '{ printf "%.2f", $2 - $1 }')" \
-		"wall_exit=$(echo "$t0 $t2" | awk '{ printf "%.2f", $2 - $1 }') rc=$rc $d"
+	[ "$RC" = 0 ] || err boot "$vmm" "$out" "i=$i rc=$RC (marker seen; exit status not 0)"
+	rec "boot r=$R vmm=$vmm i=$i guest_up=$gu wall_marker=$(echo "$T0 $t1" | awk '{ printf "%.2f", $2 - $1 }')" \
+		"wall_exit=$(echo "$T0 $T2" | awk '{ printf "%.2f", $2 - $1 }') rc=$RC $d"
 }
 
-# (the boot timeout: 40 s; a boot takes 6-8 s here)
 # bench_boot N VMM...: N rounds over the VMMs, in the given order each time
 bench_boot() {
 	_n=$1
@@ -176,7 +252,7 @@ bench_boot() {
 # memory-backend-memfd, whose memfd is named after its type, so that the mapping can be
 # told apart).
 mem_one() {
-	vmm=$1 out=$TMPDIR/mem.out WATCHED=
+	vmm=$1 out=$TMPDIR/mem.out HANG=
 	case $vmm in
 	kasou) pat=/memfd:kasou-guest-ram
 		set -- "$KASOU" run --kernel "$KERNEL" --initrd "$INITRD" --cmdline "console=ttyS0 quiet" \
@@ -263,31 +339,17 @@ blk_one() {
 	esac
 	CMDLINE="$*"
 	ntests=$(echo "$BENCH_TESTS" | tr ',' '\n' | grep -c .)
-	lim=$((60 + ntests * (BENCH_SECS + 5)))
-	watch $((lim - 7))
-	{ busybox timeout -k 5 $lim "$@" </dev/null 2>&1; echo "@RC $?"; } |
-		while IFS= read -r line; do
-			line=${line%"$CR"}
-			case $line in
-			*BENCH-GO*) snap a ;;
-			*BENCH-DONE*) snap b ;;
-			*BENCH-RESULT*)
-				set -- ${line#*BENCH-RESULT }
-				t=$1
-				shift
-				[ "$1" = kbench ] && shift
-				echo "@B blk r=$R vmm=$vmm aio=$aio test=$t $* $(delta a b)"
-				;;
-			esac
-			printf '%s\n' "$line"
-		done >"$out"
-	unwatch
-	sed -n '/^@RC /d; /^@B /!s/^/| /; p' "$out"
-	rc=$(sed -n 's/^@RC //p' "$out")
+	for try in 1 2; do
+		run_vmm "$out" 60 "$@"
+		show_out "$out"
+		[ -n "$FAULT" ] || break
+		labfault blk "$vmm" $try "aio=$aio results=$(grep -ac '^@B blk .* iops=' "$out")/$ntests"
+	done
+	[ -n "$FAULT" ] && return
 	n=$(grep -ac '^@B blk .* iops=' "$out")
 	boots=$(grep -ac 'LAB-INIT' "$out")
-	if [ "$rc" != 0 ] || [ "$n" != "$ntests" ] || [ "$boots" != 1 ]; then
-		err blk "$vmm" "$out" "aio=$aio rc=$rc results=$n/$ntests guest-boots=$boots"
+	if [ "$RC" != 0 ] || [ "$n" != "$ntests" ] || [ "$boots" != 1 ]; then
+		err blk "$vmm" "$out" "aio=$aio rc=$RC results=$n/$ntests guest-boots=$boots"
 	fi
 }
 

@@ -1,11 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# tests/lab/bench/report.sh RAW [VERDICTS] — the markdown results (stdout) from the "@B"
-# records that tests/lab/bench/bench.sh gathered in RAW (one per line, prefixed with the
-# scenario name); VERDICTS: run.sh's output (PASS/FAIL/lab fault lines), optional.
+# tests/lab/bench/report.sh RAW [VERDICTS [META]] — the markdown results (stdout) from the
+# "@B" records that tests/lab/bench/bench.sh gathered in RAW (one per line, prefixed with
+# the scenario name); VERDICTS: run.sh's output (PASS/FAIL/lab fault lines); META: lines
+# describing the run (binary, settings). Both optional.
 set -uo pipefail
 RAW=$1
 VERDICTS=${2:-}
+META=${3:-}
 
 echo "# kasou vs QEMU — lab benchmark"
 echo
@@ -14,6 +16,7 @@ k=$(grep -m1 ' info .*kasou ' "$RAW" | sed 's/.* kasou //')
 q=$(grep -m1 ' info .*qemu ' "$RAW" | sed 's/.* qemu //')
 rounds=$(awk '{ for (i = 3; i <= NF; i++) if ($i ~ /^r=/) r[$i] = 1 } END { print length(r) }' "$RAW")
 echo "kasou: ${k:-?}; peer: ${q:-?} (-accel kvm -cpu host). Rounds (L1 boots with results): $rounds."
+[ -n "$META" ] && [ -s "$META" ] && sed 's/^/- /' "$META" && echo
 echo "Medians over all runs; n = runs. Ratios are kasou / QEMU. Raw numbers: build/bench/raw.txt."
 echo "Nested lab: L1 is QEMU TCG, so absolute times are not hardware times; compare ratios and"
 echo "exit counts (one exit costs ~35-70 us here against ~1 us on hardware)."
@@ -145,6 +148,20 @@ if grep -q ' err ' "$RAW"; then
 	echo '```'
 else
 	echo "None recorded."
+fi
+echo
+echo "## Lab faults handled in L1"
+echo
+echo "A lab fault signature (rcu: INFO, soft lockup, ...) in an L2 console: the VMM was killed at"
+echo "once and the run retried once in the same L1; results of a faulted run are not in the"
+echo "tables (raw.txt keeps them as blk-faulted)."
+echo
+if grep -q ' labfault ' "$RAW"; then
+	echo '```'
+	grep ' labfault ' "$RAW"
+	echo '```'
+else
+	echo "None."
 fi
 if [ -n "$VERDICTS" ] && [ -s "$VERDICTS" ]; then
 	echo
