@@ -33,6 +33,7 @@ enum {
 	OPT_QUIET,
 	OPT_DISK,
 	OPT_RNG,
+	OPT_NET,
 };
 
 static const struct option run_opts[] = {
@@ -49,6 +50,7 @@ static const struct option run_opts[] = {
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "rng", no_argument, NULL, OPT_RNG },
+	{ "net", required_argument, NULL, OPT_NET },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -56,7 +58,8 @@ void cli_usage(FILE *f)
 {
 	fputs("usage: kasou run --kernel PATH [--initrd PATH] [--cmdline STR] [--cpus N]\n"
 	      "                 [--memory SIZE] [--name NAME] [--no-reboot]\n"
-	      "                 [--console serial|virtio|off] [--disk OPTS]... [--rng]\n"
+	      "                 [--console serial|virtio|off] [--disk OPTS]... [--net OPTS]...\n"
+	      "                 [--rng]\n"
 	      "                 [--verbose|--quiet]\n"
 	      "       kasou --version | --help\n"
 	      "\n"
@@ -74,6 +77,10 @@ void cli_usage(FILE *f)
 	      "         [,serial=STR][,discard=on|off][,iops=N][,iops_rd=N][,iops_wr=N]\n"
 	      "         [,bps=N][,bps_rd=N][,bps_wr=N][,iops_max=N][,bps_max=N]...\n"
 	      "                    a virtio-blk disk (repeatable)\n"
+	      "  --net tap=NAME|fd=N|user[,id=NAME][,mac=MAC][,queues=N][,queue_size=N]\n"
+	      "        [,vhost=on|off][,mtu=N][,hostfwd=tcp:HOSTPORT-:GUESTPORT]...\n"
+	      "        [,rx_bps=N][,tx_bps=N][,rx_pps=N][,tx_pps=N]\n"
+	      "                    a virtio-net interface (repeatable)\n"
 	      "  --rng             a virtio-rng device fed by getrandom()\n",
 	      f);
 }
@@ -147,6 +154,23 @@ static int parse_one(int opt, const char *arg, struct vm_config *cfg)
 	case OPT_RNG:
 		cfg->rng = true;
 		return 0;
+	case OPT_NET: {
+		char why[CONFIG_ERR_LEN];
+		struct net_config *n;
+
+		if (cfg->nr_nets == CONFIG_MAX_NETS)
+			return bad("--net: at most %d interfaces", CONFIG_MAX_NETS);
+		n = &cfg->nets[cfg->nr_nets];
+		if (config_parse_net(arg, cfg->nr_nets, n, why))
+			return bad("--net '%s': %s", arg, why);
+		for (unsigned int i = 0; i < cfg->nr_nets; i++)
+			if (!strcmp(cfg->nets[i].id, n->id)) {
+				config_free_net(n);
+				return bad("--net '%s': id '%s' is used twice", arg, cfg->nets[i].id);
+			}
+		cfg->nr_nets++;
+		return 0;
+	}
 	case OPT_CONSOLE:
 		if (!strcmp(arg, "serial"))
 			cfg->console = CONSOLE_SERIAL;

@@ -22,6 +22,8 @@ void config_free(struct vm_config *cfg)
 	free(cfg->cmdline);
 	for (unsigned int i = 0; i < cfg->nr_disks; i++)
 		config_free_disk(&cfg->disks[i]);
+	for (unsigned int i = 0; i < cfg->nr_nets; i++)
+		config_free_net(&cfg->nets[i]);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

@@ -27,6 +27,28 @@ struct disk_throttle {
 	uint64_t bps_max, bps_rd_max, bps_wr_max, iops_max, iops_rd_max, iops_wr_max;
 };
 
+#define CONFIG_MAX_NETS 8
+#define CONFIG_MAX_HOSTFWD 16
+
+enum net_kind { NET_TAP, NET_FD, NET_USER };
+
+struct net_config {
+	enum net_kind kind;
+	char *ifname; /* tap=NAME */
+	int fd; /* fd=N (inherited tap) */
+	char *id; /* default "netN" */
+	uint8_t mac[6];
+	bool mac_set; /* otherwise 52:54:00:xx:xx:xx derived from the id */
+	unsigned int queues; /* queue pairs, default 1 */
+	unsigned int queue_size; /* default 256 */
+	bool vhost;
+	unsigned int mtu; /* 0: not advertised */
+	unsigned int nr_hostfwd;
+	char *hostfwd[CONFIG_MAX_HOSTFWD]; /* user only: "tcp:HOSTPORT-:GUESTPORT" */
+	uint64_t rx_bps, tx_bps, rx_pps, tx_pps; /* 0 = unlimited */
+	uint64_t rx_bps_max, tx_bps_max, rx_pps_max, tx_pps_max; /* burst */
+};
+
 struct disk_config {
 	char *path;
 	char *id; /* default "diskN" */
@@ -52,11 +74,18 @@ struct vm_config {
 	bool rng; /* virtio-rng */
 	unsigned int nr_disks;
 	struct disk_config disks[CONFIG_MAX_DISKS];
+	unsigned int nr_nets;
+	struct net_config nets[CONFIG_MAX_NETS];
 };
 
 /* Parse one --disk option into d (defaults filled, index gives the default id). 0 or -EINVAL with err. */
 int config_parse_disk(const char *s, unsigned int index, struct disk_config *d, char *err);
 void config_free_disk(struct disk_config *d);
+/* Parse one --net option (net.c). 0 or -EINVAL with err. */
+int config_parse_net(const char *s, unsigned int index, struct net_config *n, char *err);
+void config_free_net(struct net_config *n);
+/* "52:54:00:12:34:56" -> bytes; 0 or -EINVAL. */
+int config_parse_mac(const char *s, uint8_t mac[6]);
 
 void config_init(struct vm_config *cfg);
 void config_free(struct vm_config *cfg);

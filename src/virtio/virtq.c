@@ -81,6 +81,12 @@ bad:
 	return -EINVAL;
 }
 
+void virtq_unpop(struct virtq *q, uint16_t n)
+{
+	q->last_avail = (uint16_t)(q->last_avail - n);
+	q->stats.popped -= n;
+}
+
 void virtq_reset(struct virtq *q)
 {
 	/* field by field: stats are read concurrently and must not blink */

@@ -116,6 +116,12 @@ bool virtq_should_notify(struct virtq *q);
  */
 void virtq_notify_enable(struct virtq *q, bool enable);
 
+/*
+ * Give back the last `n` chains popped and not yet pushed, in reverse order
+ * of popping (virtio-net: a frame that did not fit the buffers it took).
+ */
+void virtq_unpop(struct virtq *q, uint16_t n);
+
 /* Are chains available that virtq_pop() has not taken? (false if not ready or broken) */
 bool virtq_has_work(struct virtq *q);
 

@@ -32,6 +32,8 @@ static void *worker_thread(void *arg)
 		epoll_ctl(ep, EPOLL_CTL_ADD, w->extra_fd, &ev);
 	}
 	for (unsigned int i = 0; i < d->nr_queues; i++) {
+		if (w->queue_mask && !(w->queue_mask & (1ULL << i)))
+			continue; /* another thread owns that queue's kicks */
 		ev.data.fd = d->q[i].kick_fd;
 		epoll_ctl(ep, EPOLL_CTL_ADD, d->q[i].kick_fd, &ev);
 	}

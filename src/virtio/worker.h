@@ -18,6 +18,7 @@ struct vworker {
 	/* called on the worker thread after any wakeup; `extra` tells if extra_fd fired */
 	void (*run)(struct vworker *w, bool extra);
 	int extra_fd; /* -1 if none; an eventfd the device writes */
+	uint64_t queue_mask; /* the queues whose kicks wake this worker; 0 = all */
 	int stop_fd;
 	pthread_t thread;
 	bool running;

@@ -18,6 +18,7 @@
 #include "util/log.h"
 #include "virtio/blk.h"
 #include "virtio/console.h"
+#include "virtio/net.h"
 #include "virtio/rng.h"
 
 static void vm_irq_set(void *ctx, unsigned int irq, int level)
@@ -161,6 +162,22 @@ static int vm_setup_pci(struct vm *vm)
 		err = pci_host_add(&vm->pci, &b->vpci.pci);
 		if (err < 0) {
 			log_error("%s: no room on the PCI bus: %s", b->name, strerror(-err));
+			return err;
+		}
+	}
+	vm->nets = calloc(vm->cfg->nr_nets ? vm->cfg->nr_nets : 1, sizeof(*vm->nets));
+	if (!vm->nets)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < vm->cfg->nr_nets; i++) {
+		struct vnet *n = &vm->nets[i];
+
+		err = vnet_create(n, &vm->cfg->nets[i], &vm->mem, &env);
+		if (err)
+			return err;
+		vm->nr_nets++;
+		err = pci_host_add(&vm->pci, &n->vpci.pci);
+		if (err < 0) {
+			log_error("%s: no room on the PCI bus: %s", n->name, strerror(-err));
 			return err;
 		}
 	}
@@ -387,6 +404,11 @@ void vm_destroy(struct vm *vm)
 	free(vm->disks);
 	vm->disks = NULL;
 	vm->nr_disks = 0;
+	for (unsigned int i = 0; i < vm->nr_nets; i++)
+		vnet_destroy(&vm->nets[i]);
+	free(vm->nets);
+	vm->nets = NULL;
+	vm->nr_nets = 0;
 	if (vm->pci_ready)
 		pci_host_destroy(&vm->pci);
 	if (vm->devices_ready) {

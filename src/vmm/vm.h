@@ -31,6 +31,7 @@
 struct term;
 struct vblk;
 struct vrng;
+struct vnet;
 struct vcons;
 
 /* What survives a guest reboot. */
@@ -78,6 +79,8 @@ struct vm {
 	uint64_t mmio64_base;
 	unsigned int nr_disks;
 	struct vblk *disks; /* one per cfg->disks[] */
+	unsigned int nr_nets;
+	struct vnet *nets; /* one per cfg->nets[] */
 	struct vrng *rng;
 	struct vcons *vcons; /* --console virtio */
 	unsigned int nr_vcpus;

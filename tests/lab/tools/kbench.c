@@ -7,6 +7,7 @@
  *       prints one line: "kbench rw=.. bs=.. qd=.. ios=N secs=S iops=X mbps=Y"
  *   kbench zeroout DEV OFFSET LEN      BLKZEROOUT: WRITE_ZEROES that must not unmap
  *   kbench punch DEV OFFSET LEN        fallocate(PUNCH_HOLE): WRITE_ZEROES that may unmap
+ *   kbench gen BYTES [SEED]            a deterministic byte stream on stdout (net tests)
  *   kbench verify DEV THREADS ROUNDS   each thread, pinned to CPU i, writes 4 KiB blocks
  *       tagged (thread, block, round) at random in its own slice with O_DIRECT, then
  *       reads every block back and checks the tags; prints "kbench verify ok N" or fails
@@ -164,6 +165,29 @@ static int verify(int argc, char **argv)
 	return 0;
 }
 
+static int gen(int argc, char **argv)
+{
+	static uint64_t buf[8192];
+	uint64_t left = argc > 2 ? strtoull(argv[2], NULL, 0) : 0;
+
+	rnd_state = argc > 3 ? strtoull(argv[3], NULL, 0) * 2654435761ULL + 1 : rnd_state;
+	while (left) {
+		size_t n = left < sizeof(buf) ? (size_t)left : sizeof(buf), off = 0;
+
+		for (size_t i = 0; i < sizeof(buf) / 8; i++)
+			buf[i] = rnd();
+		while (off < n) {
+			ssize_t w = write(1, (char *)buf + off, n - off);
+
+			if (w <= 0)
+				return 1;
+			off += (size_t)w;
+		}
+		left -= n;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	aio_context_t ctx = 0;
@@ -174,6 +198,8 @@ int main(int argc, char **argv)
 	int fd, rnd_io, wr;
 	char *buf;
 
+	if (argc > 1 && !strcmp(argv[1], "gen"))
+		return gen(argc, argv);
 	if (argc > 1 && !strcmp(argv[1], "zeroout"))
 		return zeroout(argc, argv, 0);
 	if (argc > 1 && !strcmp(argv[1], "punch"))
