@@ -14,3 +14,21 @@ guest_initrd() {
 	cat "$L2_BASE" "$GUEST_MODULES" "$_gd/t.cpio" >"$1" 2>/dev/null
 	rm -rf "$_gd"
 }
+# tap_up IF ADDR/PREFIX [SECONDS]: wait for kasou to create tap IF, then address it and bring it up
+tap_up() {
+	_i=0
+	while [ ! -e "/sys/class/net/$1" ] && [ $_i -lt "${3:-60}" ]; do sleep 0.5; _i=$((_i + 1)); done
+	[ -e "/sys/class/net/$1" ] || { echo "tap_up: no interface $1"; return 1; }
+	ip addr add "$2" dev "$1" && ip link set "$1" up
+}
+# wait_for PATTERN FILE [SECONDS] [PID]: wait until FILE has a line matching PATTERN (grep -E);
+# gives up early when PID (kasou) is gone
+wait_for() {
+	_i=0
+	while ! grep -aqE "$1" "$2" 2>/dev/null; do
+		[ $_i -ge $((${3:-60} * 2)) ] && return 1
+		[ -n "$4" ] && ! kill -0 "$4" 2>/dev/null && { grep -aqE "$1" "$2" 2>/dev/null; return; }
+		sleep 0.5
+		_i=$((_i + 1))
+	done
+}

@@ -121,10 +121,12 @@ build_l2_base() {
 	tmp=$(mktemp -d "$IMG/l2.XXXXXX")
 	busybox_tree "$tmp"
 	install -m 755 "$HERE/guest-init.sh" "$tmp/init"
-	# the guest-side tools (tests/lab/tools/*.c), static so they need no libraries
+	# the lab tools (tests/lab/tools/*.c), static so they need no libraries; L1 gets them too
+	mkdir -p "$IMG/tools"
 	for t in "$HERE"/tools/*.c; do
-		gcc -O2 -static -pthread -Wall -Wextra -Werror -o "$tmp/bin/$(basename "$t" .c)" "$t" ||
-			die "cannot build guest tool $t"
+		gcc -O2 -static -pthread -Wall -Wextra -Werror -o "$IMG/tools/$(basename "$t" .c)" "$t" ||
+			die "cannot build lab tool $t"
+		cp "$IMG/tools/$(basename "$t" .c)" "$tmp/bin/"
 	done
 	pack "$tmp" "$out"
 	rm -rf "$tmp"
@@ -147,6 +149,7 @@ build_l1_base() {
 	install -m 755 "$HERE/runner.sh" "$tmp/lab/runner.sh"
 	install -m 644 "$HERE/l1-lib.sh" "$tmp/lab/l1-lib.sh"
 	install -m 755 "$HERE/kasou-wrapper.sh" "$tmp/lab/bin/kasou"
+	cp "$IMG"/tools/* "$tmp/lab/bin/"
 	pack "$tmp" "$out"
 	rm -rf "$tmp"
 	stamp "$out" "$h"

@@ -7,7 +7,12 @@
  *       prints one line: "kbench rw=.. bs=.. qd=.. ios=N secs=S iops=X mbps=Y"
  *   kbench zeroout DEV OFFSET LEN      BLKZEROOUT: WRITE_ZEROES that must not unmap
  *   kbench punch DEV OFFSET LEN        fallocate(PUNCH_HOLE): WRITE_ZEROES that may unmap
- *   kbench gen BYTES [SEED]            a deterministic byte stream on stdout (net tests)
+ *   kbench gen BYTES [SEED]            a deterministic byte stream on stdout
+ *   kbench send HOST PORT BYTES SEED   connect, send that stream, wait for the peer to close;
+ *                                      prints "kbench sent N fnv=H"
+ *   kbench recv PORT                   accept one connection, read to EOF; prints
+ *                                      "kbench received N fnv=H secs=S mbps=R"
+ *       (busybox nc loses data on bulk transfers; H is the FNV-1a 64 of the bytes)
  *   kbench verify DEV THREADS ROUNDS   each thread, pinned to CPU i, writes 4 KiB blocks
  *       tagged (thread, block, round) at random in its own slice with O_DIRECT, then
  *       reads every block back and checks the tags; prints "kbench verify ok N" or fails
@@ -25,6 +30,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/fs.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <pthread.h>
 #include <sched.h>
 
@@ -165,6 +173,94 @@ static int verify(int argc, char **argv)
 	return 0;
 }
 
+static uint64_t fnv(uint64_t h, const uint8_t *p, size_t n)
+{
+	while (n--)
+		h = (h ^ *p++) * 0x100000001b3ULL;
+	return h;
+}
+
+static int net_send(int argc, char **argv)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	static uint64_t buf[8192];
+	uint64_t left, total, h = 0xcbf29ce484222325ULL;
+	char drain[4096];
+	int fd;
+
+	if (argc < 6)
+		return 2;
+	left = total = strtoull(argv[4], NULL, 0);
+	rnd_state = strtoull(argv[5], NULL, 0) * 2654435761ULL + 1;
+	a.sin_port = htons((uint16_t)atoi(argv[3]));
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0 || inet_pton(AF_INET, argv[2], &a.sin_addr) != 1 ||
+	    connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		perror("kbench send: connect");
+		return 1;
+	}
+	while (left) {
+		size_t n = left < sizeof(buf) ? (size_t)left : sizeof(buf), off = 0;
+
+		for (size_t i = 0; i < sizeof(buf) / 8; i++)
+			buf[i] = rnd();
+		h = fnv(h, (uint8_t *)buf, n);
+		while (off < n) {
+			ssize_t w = write(fd, (char *)buf + off, n - off);
+
+			if (w <= 0) {
+				perror("kbench send: write");
+				return 1;
+			}
+			off += (size_t)w;
+		}
+		left -= n;
+	}
+	shutdown(fd, SHUT_WR);
+	while (read(fd, drain, sizeof(drain)) > 0)
+		;
+	printf("kbench sent %llu fnv=%016llx\n", (unsigned long long)total, (unsigned long long)h);
+	return 0;
+}
+
+static int net_recv(int argc, char **argv)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_ANY) };
+	static uint8_t buf[65536];
+	uint64_t total = 0, h = 0xcbf29ce484222325ULL;
+	double t0 = 0, t1;
+	int one = 1, ls, fd;
+	ssize_t n;
+
+	if (argc < 3)
+		return 2;
+	a.sin_port = htons((uint16_t)atoi(argv[2]));
+	ls = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ls < 0 || bind(ls, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(ls, 1) < 0) {
+		perror("kbench recv: listen");
+		return 1;
+	}
+	printf("kbench listening %s\n", argv[2]);
+	fflush(stdout);
+	fd = accept(ls, NULL, NULL);
+	if (fd < 0) {
+		perror("kbench recv: accept");
+		return 1;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		if (!total)
+			t0 = now();
+		h = fnv(h, buf, (size_t)n);
+		total += (uint64_t)n;
+	}
+	t1 = now();
+	close(fd);
+	printf("kbench received %llu fnv=%016llx secs=%.2f mbps=%.2f\n", (unsigned long long)total,
+	       (unsigned long long)h, t1 - t0, t1 > t0 ? total * 8 / (t1 - t0) / 1e6 : 0.0);
+	return 0;
+}
+
 static int gen(int argc, char **argv)
 {
 	static uint64_t buf[8192];
@@ -200,6 +296,10 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "gen"))
 		return gen(argc, argv);
+	if (argc > 1 && !strcmp(argv[1], "send"))
+		return net_send(argc, argv);
+	if (argc > 1 && !strcmp(argv[1], "recv"))
+		return net_recv(argc, argv);
 	if (argc > 1 && !strcmp(argv[1], "zeroout"))
 		return zeroout(argc, argv, 0);
 	if (argc > 1 && !strcmp(argv[1], "punch"))
