@@ -422,7 +422,8 @@ verdict() {
 	local n=$1 log=$LAB_BUILD/$1.log end rc sig own="" boots line kind text
 	V=pass R=""
 	end=$(tr -d '\r' <"$B_OUT" | grep -a "^@@LAB $B_NONCE END $n " | head -1)
-	if ! tr -d '\r' <"$B_OUT" | grep -aqxF "@@LAB $B_NONCE BEGIN $n"; then
+	# (not "tr | grep -q": with pipefail, tr's SIGPIPE when grep stops early would count)
+	if ! grep -aqxF "@@LAB $B_NONCE BEGIN $n" < <(tr -d '\r' <"$B_OUT"); then
 		V=notrun
 		return
 	fi
