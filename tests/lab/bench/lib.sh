@@ -9,7 +9,8 @@
 #   @B blk   r= vmm= aio= test= ios= secs= iops= mbps= d_exits= ...
 #   @B err   r= what= vmm= ...   (+ "@B errcmd ..." and "@B errtail | ..." lines)
 #   @B labfault r= what= vmm= try= ...   a lab fault signature in the guest console (the
-#            VMM is killed at once and the run retried once; its results are "blk-faulted")
+#            VMM is killed at once) or a guest reset: the run is retried once; its results
+#            are "blk-faulted"
 #   @B info  ...
 # The VMMs' own output (the L2 console, their messages) goes to the log prefixed with "| ".
 # Needs: BENCH_ROUND (round number), KERNEL, INITRD, KASOU, TMPDIR (from the lab runner).
@@ -105,6 +106,19 @@ run_vmm() {
 	RC=$(sed -n 's/^@RC //p' "$_out")
 	FAULT=$(sed -n 's/^@F //p' "$_out" | head -1)
 	HANG=$(cat "$_hang" 2>/dev/null)
+}
+# reset_check LAST-WORD: after run_vmm, a guest that reset before LAST-WORD (QEMU with
+# -no-reboot exits 0 silently; kasou with --no-reboot says "guest reset") counts as a lab
+# fault like the console signatures (LAB.md: L2s reset silently under load, QEMU's too);
+# the labfault record names the VMM, so a VMM that resets more than its peer stands out.
+reset_check() {
+	[ -z "$FAULT" ] || return 0
+	grep -aq "$1" "$_out" && return 0
+	if grep -aq 'guest reset' "$_out" || { [ "$RC" = 0 ] && [ "$vmm" != kasou ]; }; then
+		FAULT="guest reset: $(grep -a -m1 -E 'triple fault|guest reset' "$_out" ||
+			echo "$vmm exited with status 0 before the guest's $1")"
+	fi
+	return 0
 }
 _setdl() { read -r _u _ </proc/uptime; echo $((${_u%.*} + $1)) >"$_dl"; }
 _vmm_watcher() {
@@ -216,6 +230,7 @@ boot_one() {
 	CMDLINE="$*"
 	for try in 1 2; do
 		run_vmm "$out" 40 "$@"
+		reset_check BENCH-BOOTED
 		show_out "$out"
 		[ -n "$FAULT" ] || break
 		labfault boot "$vmm" $try "i=$i"
@@ -341,6 +356,7 @@ blk_one() {
 	ntests=$(echo "$BENCH_TESTS" | tr ',' '\n' | grep -c .)
 	for try in 1 2; do
 		run_vmm "$out" 60 "$@"
+		reset_check LAB-GUEST-END
 		show_out "$out"
 		[ -n "$FAULT" ] || break
 		labfault blk "$vmm" $try "aio=$aio results=$(grep -ac '^@B blk .* iops=' "$out")/$ntests"

@@ -152,9 +152,11 @@ fi
 echo
 echo "## Lab faults handled in L1"
 echo
-echo "A lab fault signature (rcu: INFO, soft lockup, ...) in an L2 console: the VMM was killed at"
-echo "once and the run retried once in the same L1; results of a faulted run are not in the"
-echo "tables (raw.txt keeps them as blk-faulted)."
+echo "A lab fault signature (rcu: INFO, soft lockup, ...) in an L2 console (the VMM was killed at"
+echo "once) or an L2 that reset mid-run (LAB.md: L2s reset silently under load, QEMU's too): the"
+echo "run was retried once in the same L1; results of a faulted run are not in the tables"
+echo "(raw.txt keeps them as blk-faulted). Counts by VMM: $(awk '$2 == "labfault" && $0 ~ / try=/ {
+	for (i = 3; i <= NF; i++) if ($i ~ /^vmm=/) c[substr($i, 5)]++ } END { for (v in c) printf "%s %d; ", v, c[v] }' "$RAW")"
 echo
 if grep -q ' labfault ' "$RAW"; then
 	echo '```'
