@@ -33,7 +33,7 @@ for vh in on; do
 	rc=$?
 	cat "$TMPDIR/out" "$TMPDIR/g2h" "$TMPDIR/h2g"
 	sent=$(grep -a "kbench sent" "$TMPDIR/out" | tr -d '\r' | cut -d' ' -f3-4)
-	got=$(cut -d' ' -f3-4 "$TMPDIR/g2h")
+	got=$(grep -a 'kbench received' "$TMPDIR/g2h" | cut -d' ' -f3-4)
 	[ -n "$sent" ] && [ "$sent" = "$got" ] && pass guest-to-l1 || fail guest-to-l1 "guest sent '$sent', L1 got '$got'"
 	sent=$(cut -d' ' -f3-4 "$TMPDIR/h2g")
 	got=$(grep -a "kbench received" "$TMPDIR/out" | tr -d '\r' | cut -d' ' -f3-4)
