@@ -112,14 +112,14 @@ gen_scenario() {
 		echo "#! expect: @B end r=$r errors=0"
 		case $kind in
 		boot)
-			echo "#! timeout: $((40 + BOOTS * 3 * 25))"
+			echo "#! timeout: $((30 + BOOTS * 3 * 15))"
 			echo "--- l1 ---"
 			echo "BENCH_ROUND=$r"
 			echo "$SOURCE_LIB"
 			echo "bench_setup && bench_boot $BOOTS $vmms"
 			;;
 		mem)
-			echo "#! timeout: 240"
+			echo "#! timeout: 120"
 			echo "--- guest ---"
 			echo "echo BENCH-IDLE"
 			echo "exec sleep 100000"
@@ -135,7 +135,7 @@ gen_scenario() {
 			n=$(echo "$TESTS" | tr ',' '\n' | grep -c .)
 			echo "#! needs: scratch"
 			echo "#! guest-modules: virtio_pci virtio_blk"
-			echo "#! timeout: $((150 + 2 * (60 + n * (SECS + 5))))"
+			echo "#! timeout: $((60 + 3 * (25 + n * (SECS + 3))))"
 			echo "--- guest ---"
 			cat <<'EOF'
 for a in $(cat /proc/cmdline); do

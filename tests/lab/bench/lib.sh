@@ -18,7 +18,7 @@
 BENCH=${BENCH_DIR:-/bench}
 R=${BENCH_ROUND:-0}
 KVMD=/sys/kernel/debug/kvm
-STATS="exits io_exits mmio_exits halt_exits irq_exits irq_window_exits signal_exits insn_emulation irq_injections halt_wakeup"
+STATS="exits io_exits mmio_exits halt_exits irq_exits irq_window_exits nmi_window_exits signal_exits request_irq_exits insn_emulation irq_injections halt_wakeup hypercalls pf_taken pf_fixed pf_emulate pf_mmio_spte_created"
 QEMU=qemu-system-x86_64
 QCOMMON="-nodefaults -no-user-config -display none -serial stdio -no-reboot -L /usr/share/qemu -L /usr/share/seabios"
 CR=$(printf '\r')
@@ -210,6 +210,8 @@ bench_setup() {
 		serr "vmm=qemu '$QEMU --version' failed: $v"; return 1; fi
 	v=$("$KASOU" --version 2>&1 | head -1)
 	rec "info r=$R kasou $v"
+	_t=/sys/kernel/mm/transparent_hugepage
+	rec "info r=$R thp enabled: $(cat $_t/enabled 2>/dev/null); shmem_enabled: $(cat $_t/shmem_enabled 2>/dev/null)"
 	return 0
 }
 

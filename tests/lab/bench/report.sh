@@ -46,6 +46,7 @@ function ratio(a, b) { return (a == "" || b == "" || b == 0) ? "-" : sprintf("%.
 		add("boot" SUBSEP v SUBSEP "ex", kv["d_exits"])
 		if (kv["d_io_exits"] != "NA" && kv["d_mmio_exits"] != "NA")
 			add("boot" SUBSEP v SUBSEP "ux", kv["d_io_exits"] + kv["d_mmio_exits"])
+		add("boot" SUBSEP v SUBSEP "pf", kv["d_pf_taken"])
 	} else if (kind == "mem") {
 		v = kv["vmm"]; seen_mem[v] = 1
 		add("mem" SUBSEP v SUBSEP "rss", kv["vmrss_kb"])
@@ -65,6 +66,7 @@ function ratio(a, b) { return (a == "" || b == "" || b == 0) ? "-" : sprintf("%.
 			add(k SUBSEP "i", kv["d_irq_exits"] / kv["ios"])
 			add(k SUBSEP "w", kv["d_irq_window_exits"] / kv["ios"])
 			add(k SUBSEP "e", kv["d_insn_emulation"] / kv["ios"])
+			add(k SUBSEP "j", kv["d_irq_injections"] / kv["ios"])
 		}
 	} else if (kind == "err") {
 		nerr++
@@ -74,17 +76,17 @@ END {
 	print "## Boot time (Debian bzImage, tiny initrd, 1 vCPU, 128M, \"console=ttyS0 quiet\")"
 	print ""
 	print "Guest uptime when /init runs; wall time in L1 from starting the VMM to the marker line"
-	print "/init prints, and to the VMM'"'"'s exit after `poweroff -f`; KVM exits during the whole run."
+	print "/init prints, and to the VMM'"'"'s exit after `poweroff -f`; KVM exits from the start to the marker."
 	print ""
-	print "| VMM | n | guest uptime at /init (s) | wall to marker (s) | wall to exit (s) | exits per boot | io+mmio exits | ratio kasou/this: uptime | ratio: wall to marker |"
-	print "|---|---|---|---|---|---|---|---|---|"
+	print "| VMM | n | guest uptime at /init (s) | wall to marker (s) | wall to exit (s) | exits to marker | io+mmio exits | page faults (pf_taken) | ratio kasou/this: uptime | ratio: wall to marker |"
+	print "|---|---|---|---|---|---|---|---|---|---|"
 	split("kasou qemu-microvm qemu-q35", vs, " ")
 	ku = med("boot" SUBSEP "kasou" SUBSEP "up"); kw = med("boot" SUBSEP "kasou" SUBSEP "wm")
 	for (j = 1; j <= 3; j++) {
 		v = vs[j]; b = "boot" SUBSEP v SUBSEP
 		u = med(b "up"); w = med(b "wm")
-		printf "| %s | %d | %s | %s | %s | %s | %s | %s | %s |\n", v, cnt[b "up"], f(u, 2), f(w, 2), f(med(b "we"), 2),
-			f(med(b "ex"), 0), f(med(b "ux"), 0), v == "kasou" ? "1" : ratio(ku, u), v == "kasou" ? "1" : ratio(kw, w)
+		printf "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |\n", v, cnt[b "up"], f(u, 2), f(w, 2), f(med(b "we"), 2),
+			f(med(b "ex"), 0), f(med(b "ux"), 0), f(med(b "pf"), 0), v == "kasou" ? "1" : ratio(ku, u), v == "kasou" ? "1" : ratio(kw, w)
 	}
 	print ""
 	print "QEMU: `-M microvm,rtc=on` (cmdline + `reboot=t`) and `-M q35` (SeaBIOS), both `-nodefaults -no-reboot`."
@@ -122,17 +124,18 @@ END {
 	}
 	print ""
 	print "Exits per I/O by kind (medians of KVM'"'"'s debugfs counters): io_exits + mmio_exits, halt_exits,"
-	print "irq_exits (external interrupts), irq_window_exits, insn_emulation."
+	print "irq_exits (external interrupts), irq_window_exits, insn_emulation; and irq_injections"
+	print "(interrupts KVM injected into the guest) per I/O."
 	print ""
-	print "| test | aio | VMM | exits | io+mmio | halt | irq | irq window | insn emulation |"
-	print "|---|---|---|---|---|---|---|---|---|"
+	print "| test | aio | VMM | exits | io+mmio | halt | irq | irq window | insn emulation | irq injections |"
+	print "|---|---|---|---|---|---|---|---|---|---|"
 	for (j = 1; j <= no; j++) {
 		split(order[j], ta, SUBSEP)
 		for (m = 1; m <= 2; m++) {
 			v = m == 1 ? "kasou" : "qemu"
 			kk = "blk" SUBSEP ta[1] SUBSEP ta[2] SUBSEP v SUBSEP
-			printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", ta[1], ta[2], v, f(med(kk "x"), 2), f(med(kk "u"), 2),
-				f(med(kk "h"), 2), f(med(kk "i"), 2), f(med(kk "w"), 2), f(med(kk "e"), 2)
+			printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", ta[1], ta[2], v, f(med(kk "x"), 2), f(med(kk "u"), 2),
+				f(med(kk "h"), 2), f(med(kk "i"), 2), f(med(kk "w"), 2), f(med(kk "e"), 2), f(med(kk "j"), 2)
 		}
 	}
 	print ""
