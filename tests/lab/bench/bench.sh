@@ -184,25 +184,28 @@ if [ "${BENCH_COLLECT_ONLY:-}" != 1 ]; then
 	[ -x "$BUILD_DIR/kasou" ] || [ -n "${KASOU:-}" ] || die "build/kasou missing: run make first"
 	[ "$MODE" = nested ] && build_tools
 	build_l1_archive
+	rm -rf "$OUT/sc"
+	mkdir -p "$OUT/sc"
+	files=()
+	for ((r = 1; r <= ROUNDS; r++)); do
+		for k in $ONLY; do files+=("$(gen_scenario "$k" "$r")"); done
+	done
+	[ "${BENCH_PREPARE_ONLY:-}" = 1 ] && { printf '%s\n' "${files[@]}"; exit 0; }
 	kb=${KASOU:-$BUILD_DIR/kasou}
 	{
 		echo "mode: $MODE; rounds: $ROUNDS; boots per VMM per round: $BOOTS; kbench: ${SECS}s per test ($TESTS)"
 		echo "kasou binary: $kb (sha256 $(sha256sum <"$kb" | cut -c1-16)); source tree $ROOT at $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?')${BENCH_NOTE:+; $BENCH_NOTE}"
 		echo "host: $(nproc) CPUs, $(uname -r); QEMU $($QEMU_BIN --version | head -1 | sed 's/.*version //')"
 	} >"$OUT/meta.txt"
-	rm -rf "$OUT/sc" "$OUT/logs"
-	mkdir -p "$OUT/sc" "$OUT/logs"
-	files=()
-	for ((r = 1; r <= ROUNDS; r++)); do
-		for k in $ONLY; do files+=("$(gen_scenario "$k" "$r")"); done
-	done
-	[ "${BENCH_PREPARE_ONLY:-}" = 1 ] && { printf '%s\n' "${files[@]}"; exit 0; }
+	rm -rf "$OUT/logs"
+	mkdir -p "$OUT/logs"
 	say "$MODE mode: $ROUNDS round(s) of: $ONLY (kbench ${SECS}s per test: $TESTS)"
 	# one round per L1 boot: a batch is as long as a round
 	export BENCH_DIR=$OUT/native
 	LAB_BATCH=$(echo "$ONLY" | wc -w) LAB_EXTRA_CPIO="${LAB_EXTRA_CPIO:-} $OUT/l1-bench.cpio" \
 		"$LABDIR/run.sh" "${files[@]}" 2>&1 | tee "$OUT/verdicts.txt"
 	say "lab run finished in $((SECONDS - t0)) s"
+	echo "wall time of the lab run: $((SECONDS - t0)) s (started $(date -u -d "@$(($(date +%s) - SECONDS + t0))" '+%H:%M UTC'))" >>"$OUT/meta.txt"
 fi
 mkdir -p "$OUT/logs"
 collect
