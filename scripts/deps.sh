@@ -9,7 +9,7 @@
 # when sudo is there, else it prints the exact command to run and exits 1.
 set -euo pipefail
 
-BUILD_PKGS="gcc make pkg-config libc6-dev liburing-dev libslirp-dev libseccomp-dev libjansson-dev libmicrohttpd-dev"
+BUILD_PKGS="gcc make pkg-config libc6-dev liburing-dev libslirp-dev libseccomp-dev libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev"
 LAB_PKGS="qemu-system-x86 busybox-static cpio zstd xz-utils e2fsprogs kmod"
 # libFuzzer targets (make fuzz, and briefly in make check)
 FUZZ_PKGS="clang libclang-rt-14-dev"

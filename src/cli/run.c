@@ -34,6 +34,11 @@ enum {
 	OPT_DISK,
 	OPT_RNG,
 	OPT_NET,
+	OPT_CONFIG,
+	OPT_PRINT_CONFIG,
+	OPT_API_SOCKET,
+	OPT_METRICS_LISTEN,
+	OPT_SHUTDOWN_TIMEOUT,
 };
 
 static const struct option run_opts[] = {
@@ -51,6 +56,11 @@ static const struct option run_opts[] = {
 	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "rng", no_argument, NULL, OPT_RNG },
 	{ "net", required_argument, NULL, OPT_NET },
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "print-config", no_argument, NULL, OPT_PRINT_CONFIG },
+	{ "api-socket", required_argument, NULL, OPT_API_SOCKET },
+	{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
+	{ "shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN_TIMEOUT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -81,7 +91,14 @@ void cli_usage(FILE *f)
 	      "        [,vhost=on|off][,mtu=N][,hostfwd=tcp:HOSTPORT-:GUESTPORT]...\n"
 	      "        [,rx_bps=N][,tx_bps=N][,rx_pps=N][,tx_pps=N]\n"
 	      "                    a virtio-net interface (repeatable)\n"
-	      "  --rng             a virtio-rng device fed by getrandom()\n",
+	      "  --rng             a virtio-rng device fed by getrandom()\n"
+	      "  --config FILE     JSON configuration (same schema); options given here override it\n"
+	      "  --print-config    print the effective configuration as JSON and exit\n"
+	      "  --api-socket PATH HTTP/JSON control socket (default $XDG_RUNTIME_DIR/kasou/NAME.sock\n"
+	      "                    or /run/kasou/NAME.sock; \"none\" for none)\n"
+	      "  --metrics-listen ADDR:PORT  Prometheus metrics over TCP too\n"
+	      "  --shutdown-timeout S  seconds a guest gets to power off after the power button\n"
+	      "                    (SIGTERM, kasou ctl NAME shutdown) before a hard stop (default 10)\n",
 	      f);
 }
 
@@ -106,7 +123,12 @@ static void set_str(char **dst, const char *src)
 		abort(); /* out of memory while parsing options */
 }
 
-static int parse_one(int opt, const char *arg, struct vm_config *cfg)
+/* Lists given on the command line replace those of a --config file. */
+struct parse_state {
+	bool cli_disks, cli_nets, print_config;
+};
+
+static int parse_one(int opt, const char *arg, struct vm_config *cfg, struct parse_state *st)
 {
 	uint64_t v;
 	int err;
@@ -154,10 +176,39 @@ static int parse_one(int opt, const char *arg, struct vm_config *cfg)
 	case OPT_RNG:
 		cfg->rng = true;
 		return 0;
+	case OPT_CONFIG:
+		return 0; /* loaded before the other options */
+	case OPT_PRINT_CONFIG:
+		st->print_config = true;
+		return 0;
+	case OPT_API_SOCKET:
+		if (!*arg || strlen(arg) >= 108)
+			return bad("--api-socket '%s': a path of at most 107 bytes, or \"none\"", arg);
+		set_str(&cfg->api_socket, strcmp(arg, "none") ? arg : "");
+		return 0;
+	case OPT_METRICS_LISTEN: {
+		const char *colon = strrchr(arg, ':');
+
+		if (!colon || colon == arg || config_parse_uint(colon + 1, 1, 65535, &v))
+			return bad("--metrics-listen '%s': use ADDR:PORT, e.g. 127.0.0.1:9100", arg);
+		set_str(&cfg->metrics_listen, arg);
+		return 0;
+	}
+	case OPT_SHUTDOWN_TIMEOUT:
+		if (config_parse_uint(arg, 0, 3600, &v))
+			return bad("--shutdown-timeout '%s': seconds, 0 to 3600", arg);
+		cfg->shutdown_timeout = (unsigned int)v;
+		return 0;
 	case OPT_NET: {
 		char why[CONFIG_ERR_LEN];
 		struct net_config *n;
 
+		if (!st->cli_nets) {
+			for (unsigned int i = 0; i < cfg->nr_nets; i++)
+				config_free_net(&cfg->nets[i]);
+			cfg->nr_nets = 0;
+			st->cli_nets = true;
+		}
 		if (cfg->nr_nets == CONFIG_MAX_NETS)
 			return bad("--net: at most %d interfaces", CONFIG_MAX_NETS);
 		n = &cfg->nets[cfg->nr_nets];
@@ -191,6 +242,12 @@ static int parse_one(int opt, const char *arg, struct vm_config *cfg)
 		char why[CONFIG_ERR_LEN];
 		struct disk_config *d;
 
+		if (!st->cli_disks) {
+			for (unsigned int i = 0; i < cfg->nr_disks; i++)
+				config_free_disk(&cfg->disks[i]);
+			cfg->nr_disks = 0;
+			st->cli_disks = true;
+		}
 		if (cfg->nr_disks == CONFIG_MAX_DISKS)
 			return bad("--disk: at most %d disks", CONFIG_MAX_DISKS);
 		d = &cfg->disks[cfg->nr_disks];
@@ -209,10 +266,34 @@ static int parse_one(int opt, const char *arg, struct vm_config *cfg)
 	}
 }
 
+/* --config FILE first, wherever it stands, so the other options override it. */
+static int load_config_option(int argc, char **argv, struct vm_config *cfg)
+{
+	char why[CONFIG_ERR_LEN];
+
+	for (int i = 1; i < argc; i++) {
+		const char *path = NULL;
+
+		if (!strcmp(argv[i], "--config") && i + 1 < argc)
+			path = argv[++i];
+		else if (!strncmp(argv[i], "--config=", 9))
+			path = argv[i] + 9;
+		if (path && config_load_file(cfg, path, why)) {
+			log_error("--config %s", why);
+			return EXIT_USAGE;
+		}
+	}
+	return 0;
+}
+
 int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 {
+	struct parse_state st = { 0 };
 	int opt, err;
 
+	err = load_config_option(argc, argv, cfg);
+	if (err)
+		return err;
 	optind = 0; /* full re-initialisation: the parser can run more than once */
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+", run_opts, NULL)) != -1) {
@@ -234,7 +315,7 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 			cli_usage(stderr);
 			return EXIT_USAGE;
 		}
-		err = parse_one(opt, optarg, cfg);
+		err = parse_one(opt, optarg, cfg, &st);
 		if (err)
 			return err;
 	}
@@ -243,15 +324,23 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 		cli_usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (!cfg->cmdline)
+		set_str(&cfg->cmdline, CLI_DEFAULT_CMDLINE);
+	if (!cfg->name)
+		set_str(&cfg->name, "kasou");
+	if (st.print_config) {
+		char *json = config_to_json(cfg);
+
+		if (json)
+			printf("%s\n", json);
+		free(json);
+		return -1; /* done: exit 0 */
+	}
 	if (!cfg->kernel) {
 		log_error("--kernel is required");
 		cli_usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (!cfg->cmdline)
-		set_str(&cfg->cmdline, CLI_DEFAULT_CMDLINE);
-	if (!cfg->name)
-		set_str(&cfg->name, "kasou");
 	return 0;
 }
 

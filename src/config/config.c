@@ -12,6 +12,7 @@ void config_init(struct vm_config *cfg)
 	cfg->cpus = 1;
 	cfg->mem_size = CONFIG_MEM_DEFAULT;
 	cfg->console = CONSOLE_SERIAL;
+	cfg->shutdown_timeout = CONFIG_SHUTDOWN_TIMEOUT;
 }
 
 void config_free(struct vm_config *cfg)
@@ -20,6 +21,8 @@ void config_free(struct vm_config *cfg)
 	free(cfg->kernel);
 	free(cfg->initrd);
 	free(cfg->cmdline);
+	free(cfg->api_socket);
+	free(cfg->metrics_listen);
 	for (unsigned int i = 0; i < cfg->nr_disks; i++)
 		config_free_disk(&cfg->disks[i]);
 	for (unsigned int i = 0; i < cfg->nr_nets; i++)

@@ -72,6 +72,9 @@ struct vm_config {
 	bool no_reboot;
 	enum console_mode console;
 	bool rng; /* virtio-rng */
+	char *api_socket; /* HTTP/JSON control socket; NULL: the default path; "" = none */
+	char *metrics_listen; /* "ADDR:PORT" for Prometheus over TCP, or NULL */
+	unsigned int shutdown_timeout; /* seconds a graceful shutdown may take (default 10) */
 	unsigned int nr_disks;
 	struct disk_config disks[CONFIG_MAX_DISKS];
 	unsigned int nr_nets;
@@ -80,12 +83,32 @@ struct vm_config {
 
 /* Parse one --disk option into d (defaults filled, index gives the default id). 0 or -EINVAL with err. */
 int config_parse_disk(const char *s, unsigned int index, struct disk_config *d, char *err);
+/* The same, one key at a time (the JSON config): init, set each key, finish. */
+void config_disk_init(struct disk_config *d);
+int config_disk_set(struct disk_config *d, const char *key, const char *value, char *err);
+int config_disk_finish(struct disk_config *d, unsigned int index, char *err);
 void config_free_disk(struct disk_config *d);
 /* Parse one --net option (net.c). 0 or -EINVAL with err. */
 int config_parse_net(const char *s, unsigned int index, struct net_config *n, char *err);
+void config_net_init(struct net_config *n);
+/* `bare`: a key without a value ("user") */
+int config_net_set(struct net_config *n, const char *key, const char *value, bool bare, char *err);
+int config_net_finish(struct net_config *n, unsigned int index, char *err);
 void config_free_net(struct net_config *n);
+/* json.c: apply a JSON document (config file, API body) on top of cfg; the
+ * error names the JSON path ("$.disks[1].cache: ..."). */
+int config_from_json(struct vm_config *cfg, const char *text, size_t len, char *err);
+int config_load_file(struct vm_config *cfg, const char *path, char *err);
+/* The configuration as JSON text (malloc'd), in the same schema. */
+char *config_to_json(const struct vm_config *cfg);
+/* A JSON object for one disk / one net (jansson json_t *, as void * to keep jansson out). */
+void *config_disk_json(const struct disk_config *d);
+void *config_net_json(const struct net_config *n);
+
 /* "52:54:00:12:34:56" -> bytes; 0 or -EINVAL. */
 int config_parse_mac(const char *s, uint8_t mac[6]);
+
+#define CONFIG_SHUTDOWN_TIMEOUT 10
 
 void config_init(struct vm_config *cfg);
 void config_free(struct vm_config *cfg);

@@ -135,17 +135,47 @@ static int parse_pair(struct disk_config *d, const struct kv_pair *p, char *err)
 	return 0;
 }
 
-int config_parse_disk(const char *s, unsigned int index, struct disk_config *d, char *err)
+void config_disk_init(struct disk_config *d)
 {
-	struct kv kv;
-	char idbuf[16];
-	int rc;
-
 	memset(d, 0, sizeof(*d));
 	d->cache = BLK_CACHE_WRITEBACK;
 	d->aio = BLK_AIO_THREADS; /* like QEMU; io_uring on request */
 	d->queues = 1;
 	d->queue_size = 256;
+}
+
+int config_disk_set(struct disk_config *d, const char *key, const char *value, char *err)
+{
+	struct kv_pair p = { .key = (char *)key, .value = (char *)value, .bare = false };
+
+	return parse_pair(d, &p, err);
+}
+
+int config_disk_finish(struct disk_config *d, unsigned int index, char *err)
+{
+	char idbuf[16];
+
+	if (!d->path)
+		return disk_err(err, "path= is required");
+	if (!d->id) {
+		snprintf(idbuf, sizeof(idbuf), "disk%u", index);
+		set(&d->id, idbuf);
+	}
+	if (!d->serial) {
+		char serial[21];
+
+		snprintf(serial, sizeof(serial), "%s", d->id); /* virtio-blk serials are 20 bytes */
+		set(&d->serial, serial);
+	}
+	return 0;
+}
+
+int config_parse_disk(const char *s, unsigned int index, struct disk_config *d, char *err)
+{
+	struct kv kv;
+	int rc;
+
+	config_disk_init(d);
 	rc = kv_parse(&kv, s);
 	if (rc) {
 		kv_free(&kv);
@@ -160,19 +190,11 @@ int config_parse_disk(const char *s, unsigned int index, struct disk_config *d, 
 		rc = parse_pair(d, &kv.pairs[i], err);
 	}
 	kv_free(&kv);
-	if (!rc && !d->path)
-		rc = disk_err(err, "path= is required");
-	if (rc) {
+	if (!rc)
+		rc = config_disk_finish(d, index, err);
+	if (rc)
 		config_free_disk(d);
-		return rc;
-	}
-	if (!d->id) {
-		snprintf(idbuf, sizeof(idbuf), "disk%u", index);
-		set(&d->id, idbuf);
-	}
-	if (!d->serial)
-		set(&d->serial, d->id);
-	return 0;
+	return rc;
 }
 
 void config_free_disk(struct disk_config *d)

@@ -134,47 +134,43 @@ static int parse_pair(struct net_config *n, const struct kv_pair *p, char *err)
 	return 0;
 }
 
-int config_parse_net(const char *s, unsigned int index, struct net_config *n, char *err)
+void config_net_init(struct net_config *n)
 {
-	struct kv kv;
-	char idbuf[16];
-	bool have_kind = false;
-	int rc;
-
 	memset(n, 0, sizeof(*n));
 	n->fd = -1;
 	n->queues = 1;
 	n->queue_size = 256;
-	rc = kv_parse(&kv, s);
-	if (rc) {
-		kv_free(&kv);
-		return net_err(err, rc == -E2BIG ? "too many keys" : "malformed option string");
-	}
-	for (unsigned int i = 0; i < kv.nr && !rc; i++) {
-		const char *k = kv.pairs[i].key;
-		bool kind = !strcmp(k, "tap") || !strcmp(k, "fd") || !strcmp(k, "user");
+	n->kind = (enum net_kind)-1; /* until tap=, fd= or user */
+}
 
-		if (kind && have_kind)
-			rc = net_err(err, "'%s': give only one of tap=, fd= or user", k);
-		else
-			rc = parse_pair(n, &kv.pairs[i], err);
-		have_kind |= kind;
-	}
-	kv_free(&kv);
-	if (!rc && !have_kind)
-		rc = net_err(err, "say which backend: tap=NAME, fd=N or user");
-	if (!rc && n->nr_hostfwd && n->kind != NET_USER)
-		rc = net_err(err, "hostfwd= works with user networking only");
-	if (!rc && n->vhost && n->kind == NET_USER)
-		rc = net_err(err, "vhost=on needs a tap backend, not user");
-	if (!rc && n->queues > 1 && n->kind == NET_USER)
-		rc = net_err(err, "queues= needs a tap backend, not user");
-	if (!rc && n->kind == NET_USER && n->mtu > 65521)
-		rc = net_err(err, "mtu=%u: user networking carries at most 65521", n->mtu);
-	if (rc) {
-		config_free_net(n);
-		return rc;
-	}
+static bool is_kind_key(const char *k)
+{
+	return !strcmp(k, "tap") || !strcmp(k, "fd") || !strcmp(k, "user");
+}
+
+int config_net_set(struct net_config *n, const char *key, const char *value, bool bare, char *err)
+{
+	struct kv_pair p = { .key = (char *)key, .value = (char *)value, .bare = bare };
+
+	if (is_kind_key(key) && (int)n->kind != -1)
+		return net_err(err, "'%s': give only one of tap=, fd= or user", key);
+	return parse_pair(n, &p, err);
+}
+
+int config_net_finish(struct net_config *n, unsigned int index, char *err)
+{
+	char idbuf[16];
+
+	if ((int)n->kind == -1)
+		return net_err(err, "say which backend: tap=NAME, fd=N or user");
+	if (n->nr_hostfwd && n->kind != NET_USER)
+		return net_err(err, "hostfwd= works with user networking only");
+	if (n->vhost && n->kind == NET_USER)
+		return net_err(err, "vhost=on needs a tap backend, not user");
+	if (n->queues > 1 && n->kind == NET_USER)
+		return net_err(err, "queues= needs a tap backend, not user");
+	if (n->kind == NET_USER && n->mtu > 65521)
+		return net_err(err, "mtu=%u: user networking carries at most 65521", n->mtu);
 	if (!n->id) {
 		snprintf(idbuf, sizeof(idbuf), "net%u", index);
 		set(&n->id, idbuf);
@@ -193,6 +189,27 @@ int config_parse_net(const char *s, unsigned int index, struct net_config *n, ch
 		n->mac[5] = (uint8_t)h;
 	}
 	return 0;
+}
+
+int config_parse_net(const char *s, unsigned int index, struct net_config *n, char *err)
+{
+	struct kv kv;
+	int rc;
+
+	config_net_init(n);
+	rc = kv_parse(&kv, s);
+	if (rc) {
+		kv_free(&kv);
+		return net_err(err, rc == -E2BIG ? "too many keys" : "malformed option string");
+	}
+	for (unsigned int i = 0; i < kv.nr && !rc; i++)
+		rc = config_net_set(n, kv.pairs[i].key, kv.pairs[i].value, kv.pairs[i].bare, err);
+	kv_free(&kv);
+	if (!rc)
+		rc = config_net_finish(n, index, err);
+	if (rc)
+		config_free_net(n);
+	return rc;
 }
 
 void config_free_net(struct net_config *n)

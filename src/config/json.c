@@ -1,0 +1,416 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The JSON form of struct vm_config (config file, API bodies, --print-config).
+ * One schema with the CLI: disk and net objects go through the same per-key
+ * setters as the option strings, so validation and messages are shared.
+ * Errors name the JSON path: "$.disks[1].cache: cache='x': use none, ...".
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/block.h"
+#include "config/config.h"
+
+#define CONFIG_FILE_MAX (1 << 20)
+
+static int jerr(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int jerr(char *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, CONFIG_ERR_LEN, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static void set_str(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = strdup(v);
+	if (!*dst)
+		abort();
+}
+
+/* A scalar as the option-string value it stands for. */
+static int scalar(json_t *v, char *buf, size_t len)
+{
+	if (json_is_string(v))
+		snprintf(buf, len, "%s", json_string_value(v));
+	else if (json_is_integer(v) && json_integer_value(v) >= 0)
+		snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+	else if (json_is_boolean(v))
+		snprintf(buf, len, "%s", json_is_true(v) ? "on" : "off");
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int disk_from_json(json_t *obj, unsigned int index, struct disk_config *d, char *err)
+{
+	const char *key;
+	json_t *v;
+	char val[4096], sub[CONFIG_ERR_LEN];
+	int rc = 0;
+
+	if (!json_is_object(obj))
+		return jerr(err, "$.disks[%u]: expected an object", index);
+	config_disk_init(d);
+	json_object_foreach(obj, key, v) {
+		if (scalar(v, val, sizeof(val))) {
+			rc = jerr(err, "$.disks[%u].%s: expected a string, a non-negative integer or "
+				       "a boolean", index, key);
+			break;
+		}
+		rc = config_disk_set(d, key, val, sub);
+		if (rc) {
+			jerr(err, "$.disks[%u].%s: %s", index, key, sub);
+			break;
+		}
+	}
+	if (!rc && (rc = config_disk_finish(d, index, sub)))
+		jerr(err, "$.disks[%u]: %s", index, sub);
+	if (rc)
+		config_free_disk(d);
+	return rc;
+}
+
+static int net_from_json(json_t *obj, unsigned int index, struct net_config *n, char *err)
+{
+	const char *key;
+	json_t *v;
+	char val[4096], sub[CONFIG_ERR_LEN];
+	int rc = 0;
+
+	if (!json_is_object(obj))
+		return jerr(err, "$.nets[%u]: expected an object", index);
+	config_net_init(n);
+	json_object_foreach(obj, key, v) {
+		if (!strcmp(key, "user")) {
+			if (!json_is_true(v)) {
+				rc = jerr(err, "$.nets[%u].user: expected true", index);
+				break;
+			}
+			rc = config_net_set(n, "user", "", true, sub);
+		} else if (!strcmp(key, "hostfwd")) {
+			size_t i;
+			json_t *r;
+
+			if (!json_is_array(v)) {
+				rc = jerr(err, "$.nets[%u].hostfwd: expected an array of strings", index);
+				break;
+			}
+			json_array_foreach(v, i, r) {
+				if (!json_is_string(r)) {
+					rc = jerr(err, "$.nets[%u].hostfwd[%zu]: expected a string", index, i);
+					break;
+				}
+				rc = config_net_set(n, "hostfwd", json_string_value(r), false, sub);
+				if (rc) {
+					jerr(err, "$.nets[%u].hostfwd[%zu]: %s", index, i, sub);
+					break;
+				}
+			}
+			if (rc)
+				break;
+			continue;
+		} else if (scalar(v, val, sizeof(val))) {
+			rc = jerr(err, "$.nets[%u].%s: expected a string, a non-negative integer or a "
+				       "boolean", index, key);
+			break;
+		} else {
+			rc = config_net_set(n, key, val, false, sub);
+		}
+		if (rc) {
+			jerr(err, "$.nets[%u].%s: %s", index, key, sub);
+			break;
+		}
+	}
+	if (!rc && (rc = config_net_finish(n, index, sub)))
+		jerr(err, "$.nets[%u]: %s", index, sub);
+	if (rc)
+		config_free_net(n);
+	return rc;
+}
+
+static int get_string(json_t *v, const char *key, char **dst, char *err)
+{
+	if (!json_is_string(v))
+		return jerr(err, "$.%s: expected a string", key);
+	set_str(dst, json_string_value(v));
+	return 0;
+}
+
+static int get_bool(json_t *v, const char *key, bool *dst, char *err)
+{
+	if (!json_is_boolean(v))
+		return jerr(err, "$.%s: expected true or false", key);
+	*dst = json_is_true(v);
+	return 0;
+}
+
+static int get_uint(json_t *v, const char *key, uint64_t min, uint64_t max, uint64_t *dst,
+		    char *err)
+{
+	if (!json_is_integer(v))
+		return jerr(err, "$.%s: expected an integer", key);
+	if (json_integer_value(v) < (json_int_t)min || (uint64_t)json_integer_value(v) > max)
+		return jerr(err, "$.%s: must be between %llu and %llu", key, (unsigned long long)min,
+			    (unsigned long long)max);
+	*dst = (uint64_t)json_integer_value(v);
+	return 0;
+}
+
+static int apply_lists(struct vm_config *cfg, const char *key, json_t *v, char *err)
+{
+	size_t i;
+	json_t *item;
+	int rc;
+
+	if (!json_is_array(v))
+		return jerr(err, "$.%s: expected an array", key);
+	if (!strcmp(key, "disks")) {
+		if (json_array_size(v) > CONFIG_MAX_DISKS)
+			return jerr(err, "$.disks: at most %d disks", CONFIG_MAX_DISKS);
+		for (unsigned int d = 0; d < cfg->nr_disks; d++)
+			config_free_disk(&cfg->disks[d]);
+		cfg->nr_disks = 0;
+		json_array_foreach(v, i, item) {
+			rc = disk_from_json(item, (unsigned int)i, &cfg->disks[i], err);
+			if (rc)
+				return rc;
+			cfg->nr_disks++;
+		}
+		return 0;
+	}
+	if (json_array_size(v) > CONFIG_MAX_NETS)
+		return jerr(err, "$.nets: at most %d interfaces", CONFIG_MAX_NETS);
+	for (unsigned int d = 0; d < cfg->nr_nets; d++)
+		config_free_net(&cfg->nets[d]);
+	cfg->nr_nets = 0;
+	json_array_foreach(v, i, item) {
+		rc = net_from_json(item, (unsigned int)i, &cfg->nets[i], err);
+		if (rc)
+			return rc;
+		cfg->nr_nets++;
+	}
+	return 0;
+}
+
+static int apply(struct vm_config *cfg, json_t *root, char *err)
+{
+	const char *key;
+	json_t *v;
+	uint64_t u;
+	int rc = 0;
+
+	if (!json_is_object(root))
+		return jerr(err, "$: expected an object");
+	json_object_foreach(root, key, v) {
+		if (!strcmp(key, "name") || !strcmp(key, "kernel") || !strcmp(key, "initrd") ||
+		    !strcmp(key, "cmdline") || !strcmp(key, "api_socket") ||
+		    !strcmp(key, "metrics_listen")) {
+			char **dst = !strcmp(key, "name")	   ? &cfg->name
+				     : !strcmp(key, "kernel")	   ? &cfg->kernel
+				     : !strcmp(key, "initrd")	   ? &cfg->initrd
+				     : !strcmp(key, "cmdline")	   ? &cfg->cmdline
+				     : !strcmp(key, "api_socket") ? &cfg->api_socket
+								   : &cfg->metrics_listen;
+
+			rc = get_string(v, key, dst, err);
+		} else if (!strcmp(key, "cpus")) {
+			rc = get_uint(v, key, 1, CONFIG_CPUS_MAX, &u, err);
+			if (!rc)
+				cfg->cpus = (unsigned int)u;
+		} else if (!strcmp(key, "memory")) {
+			if (json_is_string(v)) {
+				if (config_parse_size(json_string_value(v), &u))
+					return jerr(err, "$.memory: '%s' is not a size (use e.g. 512M)",
+						    json_string_value(v));
+			} else if (get_uint(v, key, 0, CONFIG_MEM_MAX, &u, err)) {
+				return -EINVAL;
+			}
+			if (u < CONFIG_MEM_MIN || u > CONFIG_MEM_MAX || (u & 0xfff))
+				return jerr(err, "$.memory: %llu bytes: between 16M and 64T, a multiple of 4K",
+					    (unsigned long long)u);
+			cfg->mem_size = u;
+		} else if (!strcmp(key, "no_reboot")) {
+			rc = get_bool(v, key, &cfg->no_reboot, err);
+		} else if (!strcmp(key, "rng")) {
+			rc = get_bool(v, key, &cfg->rng, err);
+		} else if (!strcmp(key, "shutdown_timeout")) {
+			rc = get_uint(v, key, 0, 3600, &u, err);
+			if (!rc)
+				cfg->shutdown_timeout = (unsigned int)u;
+		} else if (!strcmp(key, "console")) {
+			const char *s = json_string_value(v);
+
+			if (s && !strcmp(s, "serial"))
+				cfg->console = CONSOLE_SERIAL;
+			else if (s && !strcmp(s, "virtio"))
+				cfg->console = CONSOLE_VIRTIO;
+			else if (s && !strcmp(s, "off"))
+				cfg->console = CONSOLE_OFF;
+			else
+				rc = jerr(err, "$.console: expected \"serial\", \"virtio\" or \"off\"");
+		} else if (!strcmp(key, "disks") || !strcmp(key, "nets")) {
+			rc = apply_lists(cfg, key, v, err);
+		} else {
+			rc = jerr(err, "$.%s: unknown key", key);
+		}
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int config_from_json(struct vm_config *cfg, const char *text, size_t len, char *err)
+{
+	json_error_t je;
+	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	int rc;
+
+	if (!root)
+		return jerr(err, "line %d, column %d: %s", je.line, je.column, je.text);
+	rc = apply(cfg, root, err);
+	json_decref(root);
+	return rc;
+}
+
+int config_load_file(struct vm_config *cfg, const char *path, char *err)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	size_t n;
+	int rc;
+
+	if (!f)
+		return jerr(err, "%s: %s", path, strerror(errno));
+	buf = malloc(CONFIG_FILE_MAX + 1);
+	if (!buf) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	n = fread(buf, 1, CONFIG_FILE_MAX + 1, f);
+	fclose(f);
+	if (n > CONFIG_FILE_MAX) {
+		free(buf);
+		return jerr(err, "%s: larger than %d bytes", path, CONFIG_FILE_MAX);
+	}
+	rc = config_from_json(cfg, buf, n, err);
+	if (rc) {
+		char sub[CONFIG_ERR_LEN];
+
+		snprintf(sub, sizeof(sub), "%s", err);
+		jerr(err, "%s: %s", path, sub);
+	}
+	free(buf);
+	return rc;
+}
+
+static void set_limit(json_t *o, const char *k, uint64_t v)
+{
+	if (v)
+		json_object_set_new(o, k, json_integer((json_int_t)v));
+}
+
+void *config_disk_json(const struct disk_config *d)
+{
+	json_t *o = json_object();
+	const struct disk_throttle *t = &d->throttle;
+
+	json_object_set_new(o, "path", json_string(d->path));
+	json_object_set_new(o, "id", json_string(d->id));
+	json_object_set_new(o, "serial", json_string(d->serial ? d->serial : ""));
+	json_object_set_new(o, "readonly", json_boolean(d->readonly));
+	json_object_set_new(o, "discard", json_boolean(d->discard));
+	json_object_set_new(o, "cache", json_string(blk_cache_name((enum blk_cache)d->cache)));
+	json_object_set_new(o, "aio", json_string(d->aio == BLK_AIO_IO_URING ? "io_uring" : "threads"));
+	json_object_set_new(o, "queues", json_integer(d->queues));
+	json_object_set_new(o, "queue_size", json_integer(d->queue_size));
+	set_limit(o, "bps", t->bps);
+	set_limit(o, "bps_rd", t->bps_rd);
+	set_limit(o, "bps_wr", t->bps_wr);
+	set_limit(o, "iops", t->iops);
+	set_limit(o, "iops_rd", t->iops_rd);
+	set_limit(o, "iops_wr", t->iops_wr);
+	set_limit(o, "bps_max", t->bps_max);
+	set_limit(o, "bps_rd_max", t->bps_rd_max);
+	set_limit(o, "bps_wr_max", t->bps_wr_max);
+	set_limit(o, "iops_max", t->iops_max);
+	set_limit(o, "iops_rd_max", t->iops_rd_max);
+	set_limit(o, "iops_wr_max", t->iops_wr_max);
+	return o;
+}
+
+void *config_net_json(const struct net_config *n)
+{
+	json_t *o = json_object(), *fw;
+	char mac[18];
+
+	if (n->kind == NET_TAP)
+		json_object_set_new(o, "tap", json_string(n->ifname));
+	else if (n->kind == NET_FD)
+		json_object_set_new(o, "fd", json_integer(n->fd));
+	else
+		json_object_set_new(o, "user", json_true());
+	json_object_set_new(o, "id", json_string(n->id));
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", n->mac[0], n->mac[1], n->mac[2],
+		 n->mac[3], n->mac[4], n->mac[5]);
+	json_object_set_new(o, "mac", json_string(mac));
+	json_object_set_new(o, "queues", json_integer(n->queues));
+	json_object_set_new(o, "queue_size", json_integer(n->queue_size));
+	json_object_set_new(o, "vhost", json_boolean(n->vhost));
+	if (n->mtu)
+		json_object_set_new(o, "mtu", json_integer(n->mtu));
+	if (n->nr_hostfwd) {
+		fw = json_array();
+		for (unsigned int i = 0; i < n->nr_hostfwd; i++)
+			json_array_append_new(fw, json_string(n->hostfwd[i]));
+		json_object_set_new(o, "hostfwd", fw);
+	}
+	set_limit(o, "rx_bps", n->rx_bps);
+	set_limit(o, "tx_bps", n->tx_bps);
+	set_limit(o, "rx_pps", n->rx_pps);
+	set_limit(o, "tx_pps", n->tx_pps);
+	set_limit(o, "rx_bps_max", n->rx_bps_max);
+	set_limit(o, "tx_bps_max", n->tx_bps_max);
+	set_limit(o, "rx_pps_max", n->rx_pps_max);
+	set_limit(o, "tx_pps_max", n->tx_pps_max);
+	return o;
+}
+
+char *config_to_json(const struct vm_config *cfg)
+{
+	json_t *o = json_object(), *disks = json_array(), *nets = json_array();
+	static const char *consoles[] = { "serial", "virtio", "off" };
+	char *s;
+
+	json_object_set_new(o, "name", json_string(cfg->name ? cfg->name : ""));
+	json_object_set_new(o, "kernel", cfg->kernel ? json_string(cfg->kernel) : json_null());
+	json_object_set_new(o, "initrd", cfg->initrd ? json_string(cfg->initrd) : json_null());
+	json_object_set_new(o, "cmdline", json_string(cfg->cmdline ? cfg->cmdline : ""));
+	json_object_set_new(o, "cpus", json_integer(cfg->cpus));
+	json_object_set_new(o, "memory", json_integer((json_int_t)cfg->mem_size));
+	json_object_set_new(o, "no_reboot", json_boolean(cfg->no_reboot));
+	json_object_set_new(o, "console", json_string(consoles[cfg->console]));
+	json_object_set_new(o, "rng", json_boolean(cfg->rng));
+	json_object_set_new(o, "shutdown_timeout", json_integer(cfg->shutdown_timeout));
+	if (cfg->api_socket)
+		json_object_set_new(o, "api_socket", json_string(cfg->api_socket));
+	if (cfg->metrics_listen)
+		json_object_set_new(o, "metrics_listen", json_string(cfg->metrics_listen));
+	for (unsigned int i = 0; i < cfg->nr_disks; i++)
+		json_array_append_new(disks, config_disk_json(&cfg->disks[i]));
+	for (unsigned int i = 0; i < cfg->nr_nets; i++)
+		json_array_append_new(nets, config_net_json(&cfg->nets[i]));
+	json_object_set_new(o, "disks", disks);
+	json_object_set_new(o, "nets", nets);
+	s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	return s;
+}
