@@ -139,6 +139,11 @@ static int net_from_json(json_t *obj, unsigned int index, struct net_config *n, 
 
 static int get_string(json_t *v, const char *key, char **dst, char *err)
 {
+	if (json_is_null(v) && strcmp(key, "name")) {
+		free(*dst); /* null: not set */
+		*dst = NULL;
+		return 0;
+	}
 	if (!json_is_string(v))
 		return jerr(err, "$.%s: expected a string", key);
 	set_str(dst, json_string_value(v));

@@ -208,6 +208,11 @@ bench_setup() {
 	[ -r "$KVMD/exits" ] || rec "info r=$R no KVM stats in $KVMD"
 	if v=$($QEMU --version 2>&1 | head -1); then rec "info r=$R qemu $v"; else
 		serr "vmm=qemu '$QEMU --version' failed: $v"; return 1; fi
+	# QEMU really on KVM in L1 (it would stop with an error otherwise, but say it)
+	v=$(printf 'info kvm\nquit\n' | busybox timeout 30 $QEMU -M none -accel kvm -nodefaults -no-user-config \
+		-display none -monitor stdio 2>&1 | tr -d '\r' | grep -a -m1 'kvm support')
+	rec "info r=$R qemu -accel kvm in L1: ${v:-no answer}"
+	[ "$v" = "kvm support: enabled" ] || { serr "vmm=qemu 'info kvm' in QEMU with -accel kvm: '$v'"; return 1; }
 	v=$("$KASOU" --version 2>&1 | head -1)
 	rec "info r=$R kasou $v"
 	_t=/sys/kernel/mm/transparent_hugepage

@@ -13,9 +13,11 @@ echo "# kasou vs QEMU — lab benchmark"
 echo
 echo "Generated $(date -u '+%Y-%m-%d %H:%M UTC') by \`make bench\` (tests/lab/bench/bench.sh)."
 k=$(grep -m1 ' info .*kasou ' "$RAW" | sed 's/.* kasou //')
-q=$(grep -m1 ' info .*qemu ' "$RAW" | sed 's/.* qemu //')
+q=$(grep -m1 ' info .*qemu QEMU' "$RAW" | sed 's/.* qemu //')
+qk=$(grep -m1 ' info .*qemu -accel kvm in L1: ' "$RAW" | sed 's/.*in L1: //')
 rounds=$(awk '{ for (i = 3; i <= NF; i++) if ($i ~ /^r=/) r[$i] = 1 } END { print length(r) }' "$RAW")
-echo "kasou: ${k:-?}; peer: ${q:-?} (-accel kvm -cpu host). Rounds (L1 boots with results): $rounds."
+echo "kasou: ${k:-?}; peer: ${q:-?} (-accel kvm -cpu host; QEMU's 'info kvm' in L1: ${qk:-not checked})."
+echo "Rounds (L1 boots with results): $rounds."
 [ -n "$META" ] && [ -s "$META" ] && sed 's/^/- /' "$META" && echo
 echo "Medians over all runs; n = runs. Ratios are kasou / QEMU. Raw numbers: build/bench/raw.txt."
 echo "Nested lab: L1 is QEMU TCG, so absolute times are not hardware times; compare ratios and"
