@@ -450,8 +450,15 @@ static int boot_loop(struct vm_persist *p, const struct vm_config *cfg)
 			vm_destroy(&vm);
 			return EXIT_HOST_ERROR;
 		}
+		/* the API thread sees this boot's VM while it runs */
+		pthread_mutex_lock(&p->lock);
+		p->current = &vm;
+		pthread_mutex_unlock(&p->lock);
 		why = vm_run(&vm);
 		sig = vm.stop_signal;
+		pthread_mutex_lock(&p->lock);
+		p->current = NULL;
+		pthread_mutex_unlock(&p->lock);
 		vm_destroy(&vm);
 		switch (why) {
 		case VM_STOP_REBOOT:
@@ -462,7 +469,8 @@ static int boot_loop(struct vm_persist *p, const struct vm_config *cfg)
 			log_info("guest reset; rebooting");
 			continue;
 		case VM_STOP_POWEROFF:
-			return 0;
+			/* a guest that powered off after SIGTERM's power button still says why */
+			return sig ? 128 + sig : 0;
 		case VM_STOP_SIGNAL:
 			return 128 + sig;
 		default:

@@ -156,6 +156,8 @@ int vcpu_create(struct vm *vm, struct vcpu *v, unsigned int index)
 		log_error("vCPU %u: KVM_SET_CPUID2: %s", index, strerror(-err));
 		return err;
 	}
+	if (kvm_stats_open(&v->stats, v->fd))
+		v->stats.fd = -1; /* an older kernel: no exits-by-reason in the stats */
 	err = set_msrs(v);
 	if (!err)
 		err = set_lapic(v);
@@ -210,6 +212,7 @@ static bool handle_exit(struct vcpu *v)
 		return true;
 	case KVM_EXIT_SHUTDOWN:
 		log_warn("vCPU %u: guest triple fault (shutdown); resetting the VM", v->index);
+		vcpu_dump(v); /* tells a guest crash from an intended reset (reboot=t) */
 		vm_request_stop(v->vm, VM_STOP_REBOOT);
 		return false;
 	case KVM_EXIT_SYSTEM_EVENT:
@@ -242,11 +245,16 @@ static void *vcpu_thread(void *arg)
 
 	snprintf(name, sizeof(name), "vcpu%u", v->index);
 	pthread_setname_np(pthread_self(), name);
+	__atomic_store_n(&v->tid, (int)gettid(), __ATOMIC_RELEASE);
 	sigemptyset(&set);
 	sigaddset(&set, SIG_VCPU_KICK);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
 	while (!__atomic_load_n(&v->vm->stopping, __ATOMIC_ACQUIRE)) {
+		if (__atomic_load_n(&v->vm->pause_req, __ATOMIC_ACQUIRE)) {
+			vcpu_park(v);
+			continue;
+		}
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				v->run->immediate_exit = 0;
@@ -262,6 +270,20 @@ static void *vcpu_thread(void *arg)
 			break;
 	}
 	return NULL;
+}
+
+void vcpu_park(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+
+	pthread_mutex_lock(&vm->pause_lock);
+	vm->parked++;
+	pthread_cond_broadcast(&vm->parked_cond);
+	while (__atomic_load_n(&vm->pause_req, __ATOMIC_ACQUIRE) &&
+	       !__atomic_load_n(&vm->stopping, __ATOMIC_ACQUIRE))
+		pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
+	vm->parked--;
+	pthread_mutex_unlock(&vm->pause_lock);
 }
 
 int vcpu_start(struct vcpu *v)
@@ -291,6 +313,7 @@ void vcpu_destroy(struct vcpu *v)
 		pthread_join(v->thread, NULL);
 		v->thread_started = false;
 	}
+	kvm_stats_close(&v->stats);
 	if (v->run)
 		munmap(v->run, (size_t)v->vm->run_size);
 	if (v->fd >= 0)

@@ -9,6 +9,8 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "arch/x86/acpi.h"
@@ -258,13 +260,19 @@ int vm_create(struct vm *vm, struct vm_persist *persist)
 	vm->mem.fd = -1;
 	vm->nr_vcpus = vm->cfg->cpus;
 	vm->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	vm->ctl_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	pthread_mutex_init(&vm->pause_lock, NULL);
+	pthread_cond_init(&vm->pause_cond, NULL);
+	pthread_cond_init(&vm->parked_cond, NULL);
 	vm->vcpus = calloc(vm->nr_vcpus, sizeof(*vm->vcpus));
-	if (vm->stop_efd < 0 || !vm->vcpus) {
+	if (vm->stop_efd < 0 || vm->ctl_efd < 0 || !vm->vcpus) {
 		log_error("cannot set up VM: %s", strerror(errno));
 		return -ENOMEM;
 	}
-	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
 		vm->vcpus[i].fd = -1;
+		vm->vcpus[i].stats.fd = -1;
+	}
 	err = vm_setup_kvm(vm);
 	if (!err)
 		err = vm_setup_memory(vm);
@@ -280,6 +288,9 @@ int vm_create(struct vm *vm, struct vm_persist *persist)
 static void vm_stop_vcpus(struct vm *vm)
 {
 	__atomic_store_n(&vm->stopping, 1, __ATOMIC_RELEASE);
+	pthread_mutex_lock(&vm->pause_lock);
+	pthread_cond_broadcast(&vm->pause_cond); /* parked vCPUs leave too */
+	pthread_mutex_unlock(&vm->pause_lock);
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 		vcpu_kick(&vm->vcpus[i]);
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
@@ -288,6 +299,99 @@ static void vm_stop_vcpus(struct vm *vm)
 			vm->vcpus[i].thread_started = false;
 		}
 	}
+}
+
+#define PAUSE_TIMEOUT_S 5
+
+static unsigned int started_vcpus(struct vm *vm)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		n += vm->vcpus[i].thread_started;
+	return n;
+}
+
+int vm_pause(struct vm *vm)
+{
+	struct timespec deadline;
+	int err = 0;
+
+	pthread_mutex_lock(&vm->pause_lock);
+	if (vm->paused || __atomic_load_n(&vm->stopping, __ATOMIC_ACQUIRE)) {
+		err = vm->paused ? 0 : -ESHUTDOWN;
+		goto out;
+	}
+	__atomic_store_n(&vm->pause_req, 1, __ATOMIC_RELEASE);
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += PAUSE_TIMEOUT_S;
+	while (vm->parked < started_vcpus(vm) && !err)
+		err = -pthread_cond_timedwait(&vm->parked_cond, &vm->pause_lock, &deadline);
+	if (err) {
+		__atomic_store_n(&vm->pause_req, 0, __ATOMIC_RELEASE);
+		pthread_cond_broadcast(&vm->pause_cond);
+		log_error("pause: vCPUs did not stop within %d s", PAUSE_TIMEOUT_S);
+		err = -ETIMEDOUT;
+		goto out;
+	}
+	/* freeze kvmclock, so the guest does not see the paused time pass */
+	if (ioctl(vm->vm_fd, KVM_GET_CLOCK, &vm->clock) < 0)
+		log_warn("pause: KVM_GET_CLOCK: %s", strerror(errno));
+	vm->paused = true;
+	log_info("VM paused");
+out:
+	pthread_mutex_unlock(&vm->pause_lock);
+	return err;
+}
+
+int vm_resume(struct vm *vm)
+{
+	struct kvm_clock_data c;
+
+	pthread_mutex_lock(&vm->pause_lock);
+	if (vm->paused) {
+		memset(&c, 0, sizeof(c));
+		c.clock = vm->clock.clock;
+		if (ioctl(vm->vm_fd, KVM_SET_CLOCK, &c) < 0)
+			log_warn("resume: KVM_SET_CLOCK: %s", strerror(errno));
+		vm->paused = false;
+		__atomic_store_n(&vm->pause_req, 0, __ATOMIC_RELEASE);
+		pthread_cond_broadcast(&vm->pause_cond);
+		log_info("VM resumed");
+	}
+	pthread_mutex_unlock(&vm->pause_lock);
+	return 0;
+}
+
+bool vm_is_paused(struct vm *vm)
+{
+	bool p;
+
+	pthread_mutex_lock(&vm->pause_lock);
+	p = vm->paused;
+	pthread_mutex_unlock(&vm->pause_lock);
+	return p;
+}
+
+void vm_shutdown_graceful(struct vm *vm, enum vm_stop_reason why)
+{
+	uint64_t one = 1;
+
+	/* a paused guest cannot see the button, and no timeout means no grace */
+	if (vm_is_paused(vm) || !vm->cfg->shutdown_timeout) {
+		vm_request_stop(vm, why);
+		return;
+	}
+	if (__atomic_exchange_n(&vm->graceful, true, __ATOMIC_ACQ_REL)) {
+		vm_request_stop(vm, why); /* asked twice: stop now */
+		return;
+	}
+	vm->graceful_reason = why;
+	pm_power_button(&vm->pm);
+	if (write(vm->ctl_efd, &one, sizeof(one)) < 0)
+		vm_request_stop(vm, why);
 }
 
 static void vm_console_input(struct vm *vm)
@@ -324,7 +428,7 @@ enum vm_stop_reason vm_run(struct vm *vm)
 {
 	struct term *t = vm->persist->term;
 	sigset_t sigs;
-	int ep = epoll_create1(EPOLL_CLOEXEC), sfd;
+	int ep = epoll_create1(EPOLL_CLOEXEC), sfd, tfd;
 	bool use_stdin = t && !t->eof && vm->cfg->console != CONSOLE_OFF;
 
 	sigemptyset(&sigs);
@@ -332,7 +436,9 @@ enum vm_stop_reason vm_run(struct vm *vm)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGHUP);
 	sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (ep < 0 || sfd < 0 || epoll_add(ep, vm->stop_efd) || epoll_add(ep, sfd)) {
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (ep < 0 || sfd < 0 || tfd < 0 || epoll_add(ep, vm->stop_efd) || epoll_add(ep, sfd) ||
+	    epoll_add(ep, vm->ctl_efd) || epoll_add(ep, tfd)) {
 		log_error("cannot set up the event loop: %s", strerror(errno));
 		vm_request_stop(vm, VM_STOP_ERROR);
 		goto out;
@@ -359,7 +465,25 @@ enum vm_stop_reason vm_run(struct vm *vm)
 				if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 					vm->stop_signal = (int)si.ssi_signo;
 					log_info("got %s, stopping the VM", strsignal((int)si.ssi_signo));
-					vm_request_stop(vm, VM_STOP_SIGNAL);
+					/* SIGTERM: the guest gets to shut down; SIGINT, SIGHUP: now */
+					if (si.ssi_signo == SIGTERM)
+						vm_shutdown_graceful(vm, VM_STOP_SIGNAL);
+					else
+						vm_request_stop(vm, VM_STOP_SIGNAL);
+				}
+			} else if (ev[i].data.fd == vm->ctl_efd) {
+				struct itimerspec its = { .it_value.tv_sec = vm->cfg->shutdown_timeout };
+				uint64_t v;
+
+				if (read(vm->ctl_efd, &v, sizeof(v)) > 0)
+					timerfd_settime(tfd, 0, &its, NULL);
+			} else if (ev[i].data.fd == tfd) {
+				uint64_t v;
+
+				if (read(tfd, &v, sizeof(v)) > 0) {
+					log_warn("the guest did not power off within %u s; stopping it",
+						 vm->cfg->shutdown_timeout);
+					vm_request_stop(vm, vm->graceful_reason);
 				}
 			} else if (use_stdin && ev[i].data.fd == t->in_fd) {
 				vm_console_input(vm);
@@ -374,6 +498,8 @@ out:
 	vm_stop_vcpus(vm);
 	if (sfd >= 0)
 		close(sfd);
+	if (tfd >= 0)
+		close(tfd);
 	if (ep >= 0)
 		close(ep);
 	return (enum vm_stop_reason)__atomic_load_n(&vm->stop_reason, __ATOMIC_ACQUIRE);
@@ -422,6 +548,11 @@ void vm_destroy(struct vm *vm)
 		close(vm->vm_fd);
 	if (vm->stop_efd >= 0)
 		close(vm->stop_efd);
+	if (vm->ctl_efd >= 0)
+		close(vm->ctl_efd);
 	vm->vm_fd = -1;
-	vm->stop_efd = -1;
+	vm->stop_efd = vm->ctl_efd = -1;
+	pthread_mutex_destroy(&vm->pause_lock);
+	pthread_cond_destroy(&vm->pause_cond);
+	pthread_cond_destroy(&vm->parked_cond);
 }

@@ -25,6 +25,7 @@
 #include "hw/rtc.h"
 #include "hw/serial.h"
 #include "pci/host.h"
+#include "stats/kvm_stats.h"
 #include "vmm/irq.h"
 #include "vmm/guest_mem.h"
 
@@ -47,6 +48,11 @@ struct vm_persist {
 	struct rtc rtc;
 	struct term *term; /* NULL when stdin is not the console */
 	unsigned int boots;
+	uint64_t start_ns; /* CLOCK_MONOTONIC when kasou started the first boot */
+	/* the VM of the current boot, for the API thread; NULL between boots */
+	pthread_mutex_t lock;
+	struct vm *current;
+	bool stopping; /* the last boot is ending: no more changes */
 };
 
 struct vm;
@@ -58,7 +64,9 @@ struct vcpu {
 	struct kvm_run *run;
 	pthread_t thread;
 	bool thread_started;
+	int tid; /* for /proc/self/task/TID (stats) */
 	uint64_t exits;
+	struct kvm_stats stats; /* KVM_GET_STATS_FD; fd -1 if the kernel has none */
 };
 
 struct vm {
@@ -90,6 +98,17 @@ struct vm {
 	int stop_signal; /* host signal number for VM_STOP_SIGNAL */
 	int stopping; /* atomic: vCPUs leave their loop */
 	bool devices_ready;
+	/* pause: vCPUs park on pause_cond while pause_req is set */
+	pthread_mutex_t pause_lock;
+	pthread_cond_t pause_cond, parked_cond;
+	int pause_req; /* atomic */
+	unsigned int parked;
+	bool paused;
+	struct kvm_clock_data clock; /* kvmclock frozen at pause */
+	/* graceful shutdown: power button now, hard stop when the timer fires */
+	int ctl_efd;
+	bool graceful; /* a graceful shutdown is under way */
+	enum vm_stop_reason graceful_reason;
 };
 
 /* Build a VM ready to run: -errno after logging one line. */
@@ -100,6 +119,12 @@ void vm_destroy(struct vm *vm);
 
 /* Any thread: ask the VM to stop (first reason wins). */
 void vm_request_stop(struct vm *vm, enum vm_stop_reason why);
+/* Any thread: press the power button; hard stop with `why` after cfg->shutdown_timeout. */
+void vm_shutdown_graceful(struct vm *vm, enum vm_stop_reason why);
+/* Any thread but a vCPU's: park every vCPU and freeze the guest clock / undo. 0 or -errno. */
+int vm_pause(struct vm *vm);
+int vm_resume(struct vm *vm);
+bool vm_is_paused(struct vm *vm);
 
 /* vcpu.c */
 int vcpu_create(struct vm *vm, struct vcpu *v, unsigned int index);
@@ -108,5 +133,7 @@ void vcpu_kick(struct vcpu *v);
 void vcpu_destroy(struct vcpu *v);
 void vcpu_dump(struct vcpu *v);
 void vcpu_signals_init(void);
+/* vCPU thread: wait while the VM is paused. */
+void vcpu_park(struct vcpu *v);
 
 #endif
