@@ -7,9 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "arch/x86/cpuid.h"
+#include "api/routes.h"
+#include "api/server.h"
 #include "backend/term.h"
 #include "cli/cli.h"
 #include "util/file.h"
@@ -479,8 +483,54 @@ static int boot_loop(struct vm_persist *p, const struct vm_config *cfg)
 	}
 }
 
+/* $XDG_RUNTIME_DIR/kasou/NAME.sock, or /run/kasou/NAME.sock (made 0700 if missing). */
+static int default_socket(const char *name, char *out, size_t len)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	char dir[256];
+
+	snprintf(dir, sizeof(dir), "%s/kasou", xdg && *xdg ? xdg : "/run");
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	if ((size_t)snprintf(out, len, "%s/%s.sock", dir, name) >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* The API socket and the metrics listener; a default socket that cannot be made is no reason to refuse the VM. */
+static int start_servers(struct vm_persist *p, const struct vm_config *cfg,
+			 struct api_server **api, struct api_server **metrics)
+{
+	char path[256], why[256];
+	int err;
+
+	if (!cfg->api_socket || *cfg->api_socket) {
+		if (cfg->api_socket) {
+			snprintf(path, sizeof(path), "%s", cfg->api_socket);
+		} else if ((err = default_socket(cfg->name, path, sizeof(path)))) {
+			log_warn("no API socket: cannot make its directory (%s); use --api-socket",
+				 strerror(-err));
+			path[0] = 0;
+		}
+		if (*path && api_server_start_unix(api, path, api_route, p, why)) {
+			log_error("%s", why);
+			return EXIT_HOST_ERROR;
+		}
+		if (*path)
+			log_debug("API on %s", path);
+	}
+	if (cfg->metrics_listen &&
+	    api_server_start_tcp(metrics, cfg->metrics_listen, api_route_metrics, p, why)) {
+		log_error("%s", why);
+		return EXIT_HOST_ERROR;
+	}
+	return 0;
+}
+
 int cli_run(int argc, char **argv)
 {
+	struct api_server *api = NULL, *metrics = NULL;
+	struct timespec ts;
 	struct vm_config cfg;
 	struct vm_persist p = { .kvm_fd = -1 };
 	struct term term;
@@ -494,6 +544,9 @@ int cli_run(int argc, char **argv)
 		return rc < 0 ? 0 : rc;
 	}
 	p.cfg = &cfg;
+	pthread_mutex_init(&p.lock, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	p.start_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 	rtc_init(&p.rtc);
 	signal(SIGPIPE, SIG_IGN);
 	vcpu_signals_init();
@@ -506,6 +559,8 @@ int cli_run(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &block, NULL);
 
 	rc = run_prepare(&p, &cfg);
+	if (!rc)
+		rc = start_servers(&p, &cfg, &api, &metrics);
 	if (!rc) {
 		if (cfg.console != CONSOLE_OFF) {
 			term_open(&term, STDIN_FILENO);
@@ -514,7 +569,10 @@ int cli_run(int argc, char **argv)
 		rc = boot_loop(&p, &cfg);
 		term_restore();
 	}
+	api_server_stop(api); /* waits for a request in progress */
+	api_server_stop(metrics);
 	persist_free(&p);
+	pthread_mutex_destroy(&p.lock);
 	config_free(&cfg);
 	return rc;
 }
