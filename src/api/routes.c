@@ -14,6 +14,7 @@
 #include "virtio/blk.h"
 #include "virtio/net.h"
 #include "vmm/vm.h"
+#include "util/time.h"
 
 static void reply_json(struct api_response *resp, unsigned int status, json_t *o)
 {
@@ -49,13 +50,6 @@ static json_t *parse_body(const char *body, size_t len, struct api_response *res
 	return o;
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static const char *state_of(struct vm *vm)
 {

@@ -6,6 +6,7 @@
 
 #include "arch/x86/acpi.h"
 #include "arch/x86/layout.h"
+#include "util/time.h"
 
 #define PM1_STS 0x00
 #define PM1_EN 0x02
@@ -20,14 +21,6 @@
 #define PM1_CNT_SLP_TYP(v) (((v) >> 10) & 7)
 #define PM1_CNT_SLP_EN (1u << 13)
 #define PM_TMR_HZ 3579545ULL
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 void pm_init(struct pm *pm, struct irq_sink irq, struct vm_control ctl)
 {

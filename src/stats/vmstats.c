@@ -12,18 +12,12 @@
 #include "virtio/blk.h"
 #include "virtio/net.h"
 #include "vmm/vm.h"
+#include "util/time.h"
 
 #ifndef KASOU_VERSION
 #define KASOU_VERSION "0.1.0"
 #endif
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 int vmstats_thread_times(int tid, uint64_t *cpu_ns, uint64_t *wait_ns)
 {

@@ -13,21 +13,11 @@
 
 #include "util/log.h"
 #include "virtio/blk.h"
+#include "util/time.h"
 
 #define REAP_BATCH 64
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-static void stat_add(uint64_t *c, uint64_t v)
-{
-	__atomic_add_fetch(c, v, __ATOMIC_RELAXED);
-}
 
 static struct virtq *vq_of(struct vblk_queue *q)
 {
@@ -45,7 +35,7 @@ static void req_free(struct vblk_queue *q, struct vblk_req *r)
 static void req_complete(struct vblk_queue *q, struct vblk_req *r, uint8_t status)
 {
 	struct vblk *b = q->blk;
-	uint64_t ns = now_ns() - r->start_ns;
+	uint64_t ns = mono_ns() - r->start_ns;
 
 	if (r->status)
 		*r->status = status;
@@ -107,14 +97,14 @@ static bool req_throttle_or_submit(struct vblk_queue *q, struct vblk_req *r)
 
 	if (is_rw && !q->throttled_head) {
 		wait = rl_group_consume(&q->blk->throttle, r->type == VIRTIO_BLK_T_OUT, r->data_len,
-					now_ns());
+					mono_ns());
 		if (wait) {
 			struct itimerspec its = { .it_value = { .tv_sec = (time_t)(wait / 1000000000ULL),
 								 .tv_nsec = (long)(wait % 1000000000ULL) } };
 
 			q->throttled_head = q->throttled_tail = r;
 			r->next = NULL;
-			q->throttle_since = now_ns();
+			q->throttle_since = mono_ns();
 			stat_add(&q->blk->stats.throttled, 1);
 			timerfd_settime(q->timer_fd, 0, &its, NULL);
 			return false;
@@ -135,7 +125,7 @@ static void throttle_resume(struct vblk_queue *q)
 	while (q->throttled_head) {
 		struct vblk_req *r = q->throttled_head;
 		uint64_t wait = rl_group_consume(&q->blk->throttle, r->type == VIRTIO_BLK_T_OUT,
-						 r->data_len, now_ns());
+						 r->data_len, mono_ns());
 
 		if (wait) {
 			struct itimerspec its = { .it_value = { .tv_sec = (time_t)(wait / 1000000000ULL),
@@ -148,7 +138,7 @@ static void throttle_resume(struct vblk_queue *q)
 		req_submit(q, r);
 	}
 	q->throttled_tail = NULL;
-	stat_add(&q->blk->stats.throttled_ns, now_ns() - q->throttle_since);
+	stat_add(&q->blk->stats.throttled_ns, mono_ns() - q->throttle_since);
 }
 
 /* Parse one popped chain and start it. */
@@ -156,7 +146,7 @@ static void req_handle(struct vblk_queue *q, struct vblk_req *r)
 {
 	uint8_t st;
 
-	r->start_ns = now_ns();
+	r->start_ns = mono_ns();
 	st = vblk_req_parse(q->blk, r);
 	if (st == VBLK_SUBMIT)
 		req_throttle_or_submit(q, r);

@@ -9,13 +9,10 @@
 #include "util/log.h"
 #include "virtio/blk.h"
 #include "virtio/blk_queue.h"
+#include "util/time.h"
 
 #define SECTOR 512ULL
 
-static void stat_add(uint64_t *c, uint64_t v)
-{
-	__atomic_add_fetch(c, v, __ATOMIC_RELAXED);
-}
 
 /* Copy up to n bytes out of the iovecs; returns bytes copied. */
 static size_t iov_to_buf(const struct iovec *iov, unsigned int cnt, void *buf, size_t n)

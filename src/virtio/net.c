@@ -15,6 +15,7 @@
 #include "backend/net_slirp.h"
 #include "util/log.h"
 #include "virtio/net_vhost.h"
+#include "util/time.h"
 
 #define PCI_CLASS_NETWORK_ETHERNET 0x020000
 
@@ -30,13 +31,6 @@ static struct vnet *to_vnet(struct virtio_dev *d)
 	return d->priv;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static uint64_t vnet_features(struct virtio_dev *d)
 {
@@ -143,7 +137,7 @@ static const struct virtio_dev_ops vnet_ops = {
 
 void vnet_set_rate(struct vnet *n, const struct net_config *l)
 {
-	uint64_t now = now_ns();
+	uint64_t now = mono_ns();
 
 	rl_set(&n->rx_rl, (struct rl_bucket_cfg){ l->rx_bps, l->rx_bps_max },
 	       (struct rl_bucket_cfg){ l->rx_pps, l->rx_pps_max }, now);

@@ -17,24 +17,14 @@
 
 #include "util/log.h"
 #include "virtio/net.h"
+#include "util/time.h"
 
 #define RX_MAX_CHAINS 64
 #define RX_IOV_PER_CHAIN 16
 #define TX_BATCH 64
 #define RX_BATCH 64
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-static void stat_add(uint64_t *c, uint64_t v)
-{
-	__atomic_add_fetch(c, v, __ATOMIC_RELAXED);
-}
 
 static struct virtq *rxq(struct vnet_pair *p)
 {
@@ -54,7 +44,7 @@ static void arm_timer(struct vnet_pair *p, uint64_t ns)
 	if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
 		its.it_value.tv_nsec = 1;
 	timerfd_settime(p->timer_fd, 0, &its, NULL);
-	p->throttle_since = now_ns();
+	p->throttle_since = mono_ns();
 }
 
 static bool backend_gone(int err)
@@ -133,7 +123,7 @@ static void tx_process(struct vnet_pair *p)
 			if (!__atomic_load_n(&n->link_up, __ATOMIC_ACQUIRE)) {
 				stat_add(&n->stats.tx_drops, 1);
 			} else {
-				uint64_t wait = rl_consume(&n->tx_rl, e->out_len - VNET_HDR_LEN, now_ns());
+				uint64_t wait = rl_consume(&n->tx_rl, e->out_len - VNET_HDR_LEN, mono_ns());
 
 				if (wait) {
 					p->tx_throttled = true;
@@ -260,7 +250,7 @@ static void rx_process(struct vnet_pair *p)
 			continue;
 		}
 		{
-			uint64_t wait = rl_consume(&n->rx_rl, p->rx_len - VNET_HDR_LEN, now_ns());
+			uint64_t wait = rl_consume(&n->rx_rl, p->rx_len - VNET_HDR_LEN, mono_ns());
 
 			if (wait) {
 				p->rx_throttled = true;
@@ -333,7 +323,7 @@ static void *pair_thread(void *arg)
 				drain(fd);
 				stat_add(p->rx_throttled ? &n->stats.rx_throttled_ns
 							 : &n->stats.tx_throttled_ns,
-					 now_ns() - p->throttle_since);
+					 mono_ns() - p->throttle_since);
 				p->rx_throttled = p->tx_throttled = false;
 			} else if (fd == rx_kick) {
 				drain(fd);
