@@ -125,7 +125,7 @@ TEST(bad_memory)
 
 TEST(bad_other)
 {
-	BAD("--console 'vga': use serial or off", "--kernel", "/k", "--console", "vga");
+	BAD("--console 'vga': use serial, virtio or off", "--kernel", "/k", "--console", "vga");
 	BAD("--name 'a/b'", "--kernel", "/k", "--name", "a/b");
 	BAD("--name ''", "--kernel", "/k", "--name", "");
 	BAD("--kernel needs a path", "--kernel", "");
