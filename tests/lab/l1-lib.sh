@@ -4,6 +4,8 @@
 # INITRD (base + guest modules + this scenario's /test.sh), KASOU_LINE (the "#! kasou:"
 # line), KASOU (the real binary; `kasou` on PATH is it under a timeout), TIMEOUT,
 # SCENARIO, SCDIR, L2_BASE, GUEST_MODULES, LAB, LAB_MODE (nested|native), TMPDIR (scratch).
+# loopback: L1 scripts talk to local servers (httpd, hostfwd)
+[ "$LAB_MODE" = nested ] && ip link set lo up 2>/dev/null
 pass() { echo "LAB-PASS $*"; }
 fail() { echo "LAB-FAIL $*"; }
 # guest_initrd OUT: make another L2 initrd whose /test.sh is read from stdin
