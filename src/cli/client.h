@@ -64,6 +64,9 @@ int client_call_raw(struct client *c, const char *method, const char *path, cons
 int client_scan(char ***names);
 void client_free_names(char **names, int n);
 
+/* `s` escaped for a URL path segment (malloc'd), NULL when out of memory. */
+char *client_escape(const char *s);
+
 /* Numbers from a JSON object; `def` when the key is missing or not a number. */
 double client_num(const json_t *obj, const char *key, double def);
 
