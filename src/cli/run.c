@@ -483,13 +483,17 @@ static int boot_loop(struct vm_persist *p, const struct vm_config *cfg)
 	}
 }
 
-/* $XDG_RUNTIME_DIR/kasou/NAME.sock, or /run/kasou/NAME.sock (made 0700 if missing). */
+/* $KASOU_API_DIR/NAME.sock, $XDG_RUNTIME_DIR/kasou/NAME.sock or /run/kasou/NAME.sock
+ * (the directory made 0700 if missing) — where kasou list/ctl/stats/top look. */
 static int default_socket(const char *name, char *out, size_t len)
 {
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	const char *xdg = getenv("XDG_RUNTIME_DIR"), *api = getenv("KASOU_API_DIR");
 	char dir[256];
 
-	snprintf(dir, sizeof(dir), "%s/kasou", xdg && *xdg ? xdg : "/run");
+	if (api && *api)
+		snprintf(dir, sizeof(dir), "%s", api);
+	else
+		snprintf(dir, sizeof(dir), "%s/kasou", xdg && *xdg ? xdg : "/run");
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return -errno;
 	if ((size_t)snprintf(out, len, "%s/%s.sock", dir, name) >= len)
