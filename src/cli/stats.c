@@ -171,7 +171,7 @@ static const struct col disk_rates[] = {
 	{ "INFLIGHT", "inflight", NULL, COL_TOTAL, 1, 8, 0 },
 	{ "THROTTL/s", "throttled", NULL, COL_RATE, 1, 10, 0 },
 	{ "ERR/s", "errors", NULL, COL_RATE, 1, 7, 0 },
-	{ NULL },
+	{ .head = NULL },
 };
 
 static const struct col disk_totals[] = {
@@ -183,7 +183,7 @@ static const struct col disk_totals[] = {
 	{ "ERRORS", "errors", NULL, COL_TOTAL, 1, 8, 0 },
 	{ "INFLIGHT", "inflight", NULL, COL_TOTAL, 1, 8, 0 },
 	{ "THROTTLED", "throttled", NULL, COL_TOTAL, 1, 10, 0 },
-	{ NULL },
+	{ .head = NULL },
 };
 
 static const struct col net_rates[] = {
@@ -192,7 +192,7 @@ static const struct col net_rates[] = {
 	{ "RX Mbit/s", "rx_bytes", NULL, COL_RATE, 8e-6, 10, 1 },
 	{ "TX Mbit/s", "tx_bytes", NULL, COL_RATE, 8e-6, 10, 1 },
 	{ "DROPS/s", "rx_drops", "tx_drops", COL_RATE, 1, 8, 0 },
-	{ NULL },
+	{ .head = NULL },
 };
 
 static const struct col net_totals[] = {
@@ -202,7 +202,7 @@ static const struct col net_totals[] = {
 	{ "TX BYTES", "tx_bytes", NULL, COL_BYTES, 1, 9, 0 },
 	{ "DROPS", "rx_drops", "tx_drops", COL_TOTAL, 1, 8, 0 },
 	{ "ERRORS", "rx_errors", "tx_errors", COL_TOTAL, 1, 8, 0 },
-	{ NULL },
+	{ .head = NULL },
 };
 
 static double col_value(const struct col *c, const json_t *p, const json_t *e, double dt)
