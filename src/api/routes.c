@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "resources/affinity.h"
 #include "stats/vmstats.h"
 #include "virtio/blk.h"
 #include "virtio/net.h"
@@ -259,6 +260,68 @@ static void get_metrics(struct vm_persist *p, struct vm *vm, struct api_response
 	json_decref(s);
 }
 
+/* {"affinity": "2-3"} (or null: back to the set kasou started with) */
+static int body_cpuset(json_t *body, cpu_set_t *set, bool *none, struct api_response *resp)
+{
+	json_t *a = json_object_get(body, "affinity");
+
+	*none = false;
+	if (json_object_size(body) != 1 || !a) {
+		api_fault(resp, 400, "expected {\"affinity\": \"HOSTCPUS\"} (e.g. \"2-3\"; null = unpinned)");
+		return -EINVAL;
+	}
+	if (json_is_null(a)) {
+		*none = true;
+		return 0;
+	}
+	if (!json_is_string(a) || config_parse_cpulist(json_string_value(a), set)) {
+		api_fault(resp, 400, "affinity: '%s' is not a CPU list (e.g. 2,3 or 4-7)",
+			  json_is_string(a) ? json_string_value(a) : "(not a string)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void patch_affinity(struct vm_persist *p, struct vm *vm, const char *what, json_t *body,
+			   struct api_response *resp)
+{
+	struct vm_config *cfg = (struct vm_config *)p->cfg;
+	cpu_set_t set;
+	bool none;
+	int err;
+
+	if (body_cpuset(body, &set, &none, resp))
+		return;
+	if (!strcmp(what, "emulator")) {
+		err = affinity_set_emulator(none ? NULL : &set);
+		cfg->cpu.emulator_pinned = !none;
+		cfg->cpu.emulator_affinity = set;
+	} else if (!strcmp(what, "iothreads")) {
+		err = affinity_set_io(none ? NULL : &set);
+		cfg->cpu.io_pinned = !none;
+		cfg->cpu.io_affinity = set;
+	} else {
+		char *end;
+		unsigned long i = strtoul(what, &end, 10);
+
+		if (*end || end == what || !vm || i >= vm->nr_vcpus)
+			return api_fault(resp, 404, "no vCPU '%s'", what);
+		err = affinity_vcpu(vm->vcpus[i].thread, none ? NULL : &set);
+		if (!err && !cfg->cpu.affinity) { /* keep it for the next boot too */
+			cfg->cpu.affinity = calloc(config_max_cpus(cfg), sizeof(cpu_set_t));
+			cfg->cpu.affinity_set = calloc(config_max_cpus(cfg), sizeof(bool));
+		}
+		if (!err && cfg->cpu.affinity && cfg->cpu.affinity_set && i < config_max_cpus(cfg)) {
+			cfg->cpu.affinity[i] = set;
+			cfg->cpu.affinity_set[i] = !none;
+		}
+	}
+	if (err)
+		return api_fault(resp, 400, "cannot pin %s: %s (no such host CPU online?)", what,
+				 strerror(-err));
+	reply_none(resp);
+}
+
 static bool is(const char *method, const char *m)
 {
 	return !strcmp(method, m);
@@ -313,6 +376,11 @@ static void route_locked(struct vm_persist *p, struct vm *vm, const char *method
 		if (path[1] == 'm')
 			return get_metrics(p, vm, resp);
 		return reply_json(resp, 200, vmstats_json(p, vm));
+	}
+	if (!strncmp(path, "/vcpus/", 7) || !strcmp(path, "/emulator") || !strcmp(path, "/iothreads")) {
+		if (!is(method, "PATCH"))
+			return api_fault(resp, 405, "%s %s is not allowed (PATCH)", method, path);
+		return patch_affinity(p, vm, path[1] == 'v' ? path + 7 : path + 1, body, resp);
 	}
 	if (!strncmp(path, "/drives/", 8) || !strncmp(path, "/network-interfaces/", 20)) {
 		bool drive = path[1] == 'd';

@@ -37,6 +37,7 @@ static const struct ctl_limit net_limits[] = {
 struct ctl_patch {
 	bool net;
 	char id[33];
+	char path[128]; /* set for the resources that are not a disk or a net */
 	json_t *body;
 };
 
@@ -67,9 +68,68 @@ static struct ctl_patch *patch_for(struct ctl_patch *p, int *n, bool net, const 
 	if (*n == CTL_MAX_PATCHES)
 		return NULL;
 	p[*n].net = net;
+	p[*n].path[0] = 0;
 	snprintf(p[*n].id, sizeof(p[*n].id), "%.*s", (int)id_len, id);
 	p[*n].body = json_object();
 	return p[*n].body ? &p[(*n)++] : NULL;
+}
+
+/* A resource addressed by path: vcpu.N.affinity, emulator.affinity, iothreads.affinity,
+ * balloon=SIZE, cgroup.KEY=VALUE. Returns 1 if `arg` was not one of these. */
+static int ctl_parse_other(const char *arg, struct ctl_patch *p, int *n)
+{
+	const char *eq = strchr(arg, '=');
+	char path[128], key[64];
+	struct ctl_patch *patch;
+	json_t *val;
+	uint64_t v;
+	unsigned int vcpu;
+	int len = eq ? (int)(eq - arg) : 0;
+
+	if (!eq)
+		return 1;
+	if (sscanf(arg, "vcpu.%u.affinity=", &vcpu) == 1 && !strncmp(eq - 9, ".affinity", 9)) {
+		snprintf(path, sizeof(path), "/vcpus/%u", vcpu);
+		snprintf(key, sizeof(key), "affinity");
+	} else if (!strncmp(arg, "emulator.affinity=", 18) || !strncmp(arg, "iothreads.affinity=", 19)) {
+		snprintf(path, sizeof(path), "/%.*s", (int)(strchr(arg, '.') - arg), arg);
+		snprintf(key, sizeof(key), "affinity");
+	} else if (!strncmp(arg, "balloon=", 8)) {
+		if (config_parse_size(eq + 1, &v)) {
+			log_error("ctl set: balloon: '%s' is not a size (e.g. 256M)", eq + 1);
+			return -EINVAL;
+		}
+		snprintf(path, sizeof(path), "/balloon");
+		snprintf(key, sizeof(key), "amount_mib");
+	} else if (!strncmp(arg, "cgroup.", 7) && len > 7) {
+		snprintf(path, sizeof(path), "/cgroup");
+		snprintf(key, sizeof(key), "%.*s", len - 7, arg + 7);
+	} else {
+		return 1;
+	}
+	if (!strcmp(key, "amount_mib"))
+		val = json_integer((json_int_t)(v >> 20));
+	else if (!strcmp(key, "affinity") && !strcmp(eq + 1, "none"))
+		val = json_null(); /* back to the CPUs kasou started with */
+	else
+		val = json_string(eq + 1);
+	for (int i = 0; i < *n; i++)
+		if (!strcmp(p[i].path, path)) {
+			json_object_set_new(p[i].body, key, val);
+			return 0;
+		}
+	if (*n == CTL_MAX_PATCHES) {
+		json_decref(val);
+		log_error("ctl set: too many changes in one call");
+		return -E2BIG;
+	}
+	patch = &p[(*n)++];
+	patch->net = false;
+	patch->id[0] = 0;
+	snprintf(patch->path, sizeof(patch->path), "%s", path);
+	patch->body = json_object();
+	json_object_set_new(patch->body, key, val);
+	return 0;
 }
 
 /* "disk.ID.LIMIT=VALUE" / "net.ID.LIMIT=VALUE" into the patch of its object. */
@@ -87,6 +147,12 @@ static int ctl_parse_set(const char *arg, struct ctl_patch *p, int *n)
 		log_error("ctl set: '%s': expected KEY=VALUE", arg);
 		return -EINVAL;
 	}
+	{
+		int other = ctl_parse_other(arg, p, n);
+
+		if (other <= 0)
+			return other;
+	}
 	value = eq + 1;
 	dot1 = memchr(arg, '.', eq - arg);
 	dot2 = dot1 ? memrchr(arg, '.', eq - arg) : NULL;
@@ -95,7 +161,8 @@ static int ctl_parse_set(const char *arg, struct ctl_patch *p, int *n)
 	else if (dot1 && !strncmp(arg, "net.", 4) && dot1 == arg + 3)
 		limits = net_limits;
 	if (!limits || dot2 == dot1) {
-		log_error("ctl set: unknown key '%.*s' (live keys: disk.ID.LIMIT, net.ID.LIMIT)",
+		log_error("ctl set: unknown key '%.*s' (live keys: disk.ID.LIMIT, net.ID.LIMIT, "
+			  "vcpu.N.affinity, emulator.affinity, iothreads.affinity, balloon, cgroup.KEY)",
 			  (int)(eq - arg), arg);
 		return -EINVAL;
 	}
@@ -147,12 +214,17 @@ static int ctl_set(struct client *c, int argc, char **argv)
 	for (int i = 0; i < n && !ret; i++) {
 		char path[128], what[96], *esc = client_escape(p[i].id);
 
-		snprintf(path, sizeof(path), "/%s/%s", p[i].net ? "network-interfaces" : "drives",
-			 esc ? esc : p[i].id);
+		if (p[i].path[0])
+			snprintf(path, sizeof(path), "%s", p[i].path);
+		else
+			snprintf(path, sizeof(path), "/%s/%s", p[i].net ? "network-interfaces" : "drives",
+				 esc ? esc : p[i].id);
 		free(esc);
 		rc = client_call(c, "PATCH", path, p[i].body, NULL);
 		if (rc) {
-			snprintf(what, sizeof(what), "%s '%s'%s", p[i].net ? "net" : "disk", p[i].id,
+			snprintf(what, sizeof(what), "%s '%s'%s",
+				 p[i].path[0] ? "resource" : p[i].net ? "net" : "disk",
+				 p[i].path[0] ? p[i].path : p[i].id,
 				 i ? " (the changes before it were applied)" : "");
 			ret = cli_remote_fail(c, rc, what);
 		}

@@ -15,6 +15,7 @@
 #include "api/routes.h"
 #include "api/server.h"
 #include "backend/term.h"
+#include "resources/affinity.h"
 #include "cli/cli.h"
 #include "util/file.h"
 #include "util/log.h"
@@ -43,6 +44,8 @@ enum {
 	OPT_API_SOCKET,
 	OPT_METRICS_LISTEN,
 	OPT_SHUTDOWN_TIMEOUT,
+	OPT_EMULATOR,
+	OPT_IOTHREADS,
 };
 
 static const struct option run_opts[] = {
@@ -65,6 +68,8 @@ static const struct option run_opts[] = {
 	{ "api-socket", required_argument, NULL, OPT_API_SOCKET },
 	{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
 	{ "shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN_TIMEOUT },
+	{ "emulator", required_argument, NULL, OPT_EMULATOR },
+	{ "iothreads", required_argument, NULL, OPT_IOTHREADS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -80,7 +85,11 @@ void cli_usage(FILE *f)
 	      "  --kernel PATH     Linux bzImage or ELF vmlinux (x86-64)\n"
 	      "  --initrd PATH     initial ramdisk\n"
 	      "  --cmdline STR     kernel command line (default \"" CLI_DEFAULT_CMDLINE "\")\n"
-	      "  --cpus N          vCPUs, 1 to the KVM limit (default 1)\n"
+	      "  --cpus N | boot=N[,max=M][,topology=SOCKETS:DIES:CORES:THREADS]\n"
+	      "         [,model=host|base][,pmu=on|off][,affinity=[VCPU@[HOSTCPUS],...]]\n"
+	      "                    vCPUs (default 1), their topology, CPU model and pinning\n"
+	      "  --emulator affinity=HOSTCPUS   pin kasou's other threads (main loop, API)\n"
+	      "  --iothreads [N,]affinity=HOSTCPUS  pin the device queue threads\n"
 	      "  --memory SIZE     guest RAM, e.g. 512M, 2G (default 512M)\n"
 	      "  --name NAME       VM name (default \"kasou\")\n"
 	      "  --no-reboot       exit when the guest reboots instead of restarting it\n"
@@ -152,14 +161,21 @@ static int parse_one(int opt, const char *arg, struct vm_config *cfg, struct par
 			return bad("--name '%s': use 1-64 characters, no '/' or spaces", arg);
 		set_str(&cfg->name, arg);
 		return 0;
-	case OPT_CPUS:
-		err = config_parse_uint(arg, 1, CONFIG_CPUS_MAX, &v);
-		if (err == -ERANGE)
-			return bad("--cpus %s: must be between 1 and %d", arg, CONFIG_CPUS_MAX);
-		if (err)
-			return bad("--cpus '%s': not a number", arg);
-		cfg->cpus = (unsigned int)v;
+	case OPT_CPUS: {
+		char why[CONFIG_ERR_LEN];
+
+		if (config_parse_cpus(arg, cfg, why))
+			return bad("--cpus %s", why);
 		return 0;
+	}
+	case OPT_EMULATOR:
+	case OPT_IOTHREADS: {
+		char why[CONFIG_ERR_LEN];
+
+		if ((opt == OPT_EMULATOR ? config_parse_emulator : config_parse_iothreads)(arg, cfg, why))
+			return bad("%s", why);
+		return 0;
+	}
 	case OPT_MEMORY:
 		err = config_parse_size(arg, &v);
 		if (err)
@@ -563,6 +579,13 @@ int cli_run(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &block, NULL);
 
 	rc = run_prepare(&p, &cfg);
+	/* before any thread exists: they inherit the emulator set */
+	if (!rc && affinity_init(cfg.cpu.emulator_pinned ? &cfg.cpu.emulator_affinity : NULL,
+				 cfg.cpu.io_pinned ? &cfg.cpu.io_affinity : NULL)) {
+		log_error("--emulator affinity=%s: %s (no such host CPU online?)",
+			  cfg.cpu.emulator_str, strerror(errno));
+		rc = EXIT_HOST_ERROR;
+	}
 	if (!rc)
 		rc = start_servers(&p, &cfg, &api, &metrics);
 	if (!rc) {

@@ -21,6 +21,7 @@ void config_free(struct vm_config *cfg)
 	free(cfg->kernel);
 	free(cfg->initrd);
 	free(cfg->cmdline);
+	config_free_cpus(&cfg->cpu);
 	free(cfg->api_socket);
 	free(cfg->metrics_listen);
 	for (unsigned int i = 0; i < cfg->nr_disks; i++)

@@ -18,6 +18,24 @@
 
 enum console_mode { CONSOLE_SERIAL, CONSOLE_VIRTIO, CONSOLE_OFF };
 
+#include <sched.h>
+
+/* --cpus boot=N,max=M,topology=S:D:C:T,model=host|base,pmu=on|off,affinity=[...] */
+struct cpu_config {
+	unsigned int max; /* possible vCPUs (MADT); 0 = the boot count */
+	unsigned int sockets, dies, cores, threads; /* 0 = one socket of `max` cores */
+	bool model_base; /* a conservative CPUID baseline instead of host-passthrough */
+	bool pmu_off;
+	cpu_set_t *affinity; /* per possible vCPU (calloc'd, `max` entries) or NULL */
+	bool *affinity_set; /* which vCPUs have one */
+	char *affinity_str; /* as given, for --print-config */
+	/* --emulator affinity=, --iothreads affinity= */
+	bool emulator_pinned, io_pinned;
+	cpu_set_t emulator_affinity, io_affinity;
+	char *emulator_str, *io_str;
+	unsigned int iothreads;
+};
+
 #define CONFIG_MAX_DISKS 16
 #define CONFIG_ERR_LEN 256
 
@@ -62,16 +80,75 @@ struct disk_config {
 	struct disk_throttle throttle;
 };
 
+/* --balloon size=SIZE,deflate_on_oom=on,free_page_reporting=on,stats_period=S */
+struct balloon_config {
+	bool enabled;
+	uint64_t size; /* initial target, bytes */
+	bool deflate_on_oom, free_page_reporting;
+	unsigned int stats_period; /* s, 0 = off */
+};
+
+/*
+ * --cgroup: the VM's cgroup v2 group and its limits (config/cgroup.c parses,
+ * resources/cgroup.c applies). All-zero means "not set" everywhere, so a
+ * zeroed struct (config_init) is "no --cgroup"; `enabled` says the option
+ * was given, even empty ("--cgroup" alone: a per-VM group, no limits).
+ */
+enum cgroup_val_kind { CGROUP_VAL_UNSET = 0, CGROUP_VAL_NUM, CGROUP_VAL_MAX };
+
+/* A byte or ops limit: unset (the kernel's value stays), a number, or "max". */
+struct cgroup_val {
+	enum cgroup_val_kind kind;
+	uint64_t num;
+};
+
+/* cpu.max: `quota_us` per `period_us`; unlimited = "max PERIOD". */
+struct cgroup_cpu_max {
+	bool set;
+	bool unlimited;
+	uint64_t quota_us, period_us;
+};
+
+/* One io.max line: MAJ:MIN and the four limits (rbps/wbps bytes/s, riops/wiops ops/s). */
+struct cgroup_io_max {
+	unsigned int major, minor;
+	struct cgroup_val rbps, wbps, riops, wiops;
+};
+
+#define CGROUP_MAX_IO 8 /* io.max devices */
+#define CGROUP_PATH_LEN 256
+#define CGROUP_CPUSET_LEN 128
+#define CGROUP_WEIGHT_MAX 10000 /* cpu.weight, io.weight: 1..10000, kernel default 100 */
+#define CGROUP_CPU_PERIOD_DEFAULT 100000 /* us, the kernel's */
+
+struct cgroup_config {
+	bool enabled; /* --cgroup given */
+	char path[CGROUP_PATH_LEN]; /* "" = <cgroup2 mount>/kasou/NAME */
+	bool threads; /* threaded sub-groups vcpus/ and emulator/ */
+	unsigned int cpu_weight; /* 0 = unset */
+	struct cgroup_cpu_max cpu_max;
+	struct cgroup_val memory_max, memory_high, memory_min, memory_swap_max;
+	unsigned int io_weight; /* 0 = unset; written as "default N" */
+	unsigned int nr_io_max;
+	struct cgroup_io_max io_max[CGROUP_MAX_IO];
+	char cpuset_cpus[CGROUP_CPUSET_LEN], cpuset_mems[CGROUP_CPUSET_LEN]; /* "" = unset */
+	/* threads=on only: the sub-groups' own CPU limits */
+	unsigned int vcpus_cpu_weight, emulator_cpu_weight;
+	struct cgroup_cpu_max vcpus_cpu_max, emulator_cpu_max;
+};
+
 struct vm_config {
 	char *name;
 	char *kernel;
 	char *initrd;
 	char *cmdline;
-	unsigned int cpus;
+	unsigned int cpus; /* vCPUs at boot */
+	struct cpu_config cpu; /* max, topology, model, PMU, pinning */
 	uint64_t mem_size;
 	bool no_reboot;
 	enum console_mode console;
 	bool rng; /* virtio-rng */
+	struct balloon_config balloon; /* virtio-balloon */
 	char *api_socket; /* HTTP/JSON control socket; NULL: the default path; "" = none */
 	char *metrics_listen; /* "ADDR:PORT" for Prometheus over TCP, or NULL */
 	unsigned int shutdown_timeout; /* seconds a graceful shutdown may take (default 10) */
@@ -79,6 +156,7 @@ struct vm_config {
 	struct disk_config disks[CONFIG_MAX_DISKS];
 	unsigned int nr_nets;
 	struct net_config nets[CONFIG_MAX_NETS];
+	struct cgroup_config cgroup; /* --cgroup; fixed-size, nothing to free */
 };
 
 /* Parse one --disk option into d (defaults filled, index gives the default id). 0 or -EINVAL with err. */
@@ -95,6 +173,8 @@ void config_net_init(struct net_config *n);
 int config_net_set(struct net_config *n, const char *key, const char *value, bool bare, char *err);
 int config_net_finish(struct net_config *n, unsigned int index, char *err);
 void config_free_net(struct net_config *n);
+/* Parse --balloon (balloon.c); "" = defaults. Sets enabled. 0 or -EINVAL with err. */
+int config_parse_balloon(const char *s, struct balloon_config *b, char *err);
 /* json.c: apply a JSON document (config file, API body) on top of cfg; the
  * error names the JSON path ("$.disks[1].cache: ..."). */
 int config_from_json(struct vm_config *cfg, const char *text, size_t len, char *err);
@@ -104,6 +184,28 @@ char *config_to_json(const struct vm_config *cfg);
 /* A JSON object for one disk / one net (jansson json_t *, as void * to keep jansson out). */
 void *config_disk_json(const struct disk_config *d);
 void *config_net_json(const struct net_config *n);
+
+/* cpus.c: --cpus (a plain number or key=value list), --emulator, --iothreads. */
+int config_parse_cpus(const char *s, struct vm_config *cfg, char *err);
+int config_cpus_set(struct vm_config *cfg, const char *key, const char *value, char *err);
+int config_cpus_finish(struct vm_config *cfg, char *err);
+int config_parse_emulator(const char *s, struct vm_config *cfg, char *err);
+int config_parse_iothreads(const char *s, struct vm_config *cfg, char *err);
+/* "0-3,8,10-11" -> a CPU set (every CPU must be < CPU_SETSIZE). 0 or -EINVAL. */
+int config_parse_cpulist(const char *s, cpu_set_t *set);
+void config_free_cpus(struct cpu_config *c);
+unsigned int config_max_cpus(const struct vm_config *cfg);
+
+/* --cgroup (cgroup.c): parse the whole option into c (zeroed first, enabled
+ * set). 0 or -EINVAL with err; on error c is zeroed. */
+int config_parse_cgroup(const char *s, struct cgroup_config *c, char *err);
+/* One key at a time (the JSON config, live `kasou ctl set`), then finish for
+ * the checks across keys (vcpus.* / emulator.* need threads=on). */
+int config_cgroup_set(struct cgroup_config *c, const char *key, const char *value, char *err);
+int config_cgroup_finish(const struct cgroup_config *c, char *err);
+/* cgroup v1 cpu.shares (2..262144) -> v2 cpu.weight (1..10000), the OCI
+ * runtimes' conversion (runc, crun): 1 + ((shares - 2) * 9999) / 262142. */
+unsigned int config_cgroup_weight_from_shares(uint64_t shares);
 
 /* "52:54:00:12:34:56" -> bytes; 0 or -EINVAL. */
 int config_parse_mac(const char *s, uint8_t mac[6]);

@@ -206,6 +206,35 @@ static int apply_lists(struct vm_config *cfg, const char *key, json_t *v, char *
 	return 0;
 }
 
+/* "cpus": 4, or {"boot": 2, "max": 4, "topology": "1:1:2:2", "affinity": "[0@[2]]", ...} */
+static int cpus_from_json(struct vm_config *cfg, json_t *v, char *err)
+{
+	const char *key;
+	json_t *x;
+	char val[1024], sub[CONFIG_ERR_LEN];
+	uint64_t u;
+
+	if (json_is_integer(v)) {
+		if (get_uint(v, "cpus", 1, CONFIG_CPUS_MAX, &u, err))
+			return -EINVAL;
+		cfg->cpus = (unsigned int)u;
+	} else if (json_is_object(v)) {
+		json_object_foreach(v, key, x) {
+			if (json_is_boolean(x) && !strcmp(key, "pmu"))
+				snprintf(val, sizeof(val), "%s", json_is_true(x) ? "on" : "off");
+			else if (scalar(x, val, sizeof(val)))
+				return jerr(err, "$.cpus.%s: expected a string or an integer", key);
+			if (config_cpus_set(cfg, key, val, sub))
+				return jerr(err, "$.cpus.%s: %s", key, sub);
+		}
+	} else {
+		return jerr(err, "$.cpus: expected an integer or an object");
+	}
+	if (config_cpus_finish(cfg, sub))
+		return jerr(err, "$.cpus: %s", sub);
+	return 0;
+}
+
 static int apply(struct vm_config *cfg, json_t *root, char *err)
 {
 	const char *key;
@@ -228,9 +257,7 @@ static int apply(struct vm_config *cfg, json_t *root, char *err)
 
 			rc = get_string(v, key, dst, err);
 		} else if (!strcmp(key, "cpus")) {
-			rc = get_uint(v, key, 1, CONFIG_CPUS_MAX, &u, err);
-			if (!rc)
-				cfg->cpus = (unsigned int)u;
+			rc = cpus_from_json(cfg, v, err);
 		} else if (!strcmp(key, "memory")) {
 			if (json_is_string(v)) {
 				if (config_parse_size(json_string_value(v), &u))
@@ -262,6 +289,25 @@ static int apply(struct vm_config *cfg, json_t *root, char *err)
 				cfg->console = CONSOLE_OFF;
 			else
 				rc = jerr(err, "$.console: expected \"serial\", \"virtio\" or \"off\"");
+		} else if (!strcmp(key, "emulator") || !strcmp(key, "iothreads")) {
+			json_t *aff = json_object_get(v, "affinity"), *cnt = json_object_get(v, "count");
+			char opt[512], sub[CONFIG_ERR_LEN];
+			size_t known = (aff ? 1 : 0) + (cnt ? 1 : 0);
+
+			if (!json_is_object(v) || json_object_size(v) != known ||
+			    (aff && !json_is_string(aff)) || (cnt && !json_is_integer(cnt)) ||
+			    (cnt && !strcmp(key, "emulator")))
+				return jerr(err, "$.%s: expected {\"affinity\": \"HOSTCPUS\"%s}", key,
+					    strcmp(key, "emulator") ? ", \"count\": N" : "");
+			if (cnt)
+				snprintf(opt, sizeof(opt), "%lld%s%s", (long long)json_integer_value(cnt),
+					 aff ? ",affinity=" : "", aff ? json_string_value(aff) : "");
+			else
+				snprintf(opt, sizeof(opt), "affinity=%s", aff ? json_string_value(aff) : "");
+			rc = (!strcmp(key, "emulator") ? config_parse_emulator : config_parse_iothreads)(
+				opt, cfg, sub);
+			if (rc)
+				jerr(err, "$.%s: %s", key, sub);
 		} else if (!strcmp(key, "disks") || !strcmp(key, "nets")) {
 			rc = apply_lists(cfg, key, v, err);
 		} else {
@@ -399,7 +445,37 @@ char *config_to_json(const struct vm_config *cfg)
 	json_object_set_new(o, "kernel", cfg->kernel ? json_string(cfg->kernel) : json_null());
 	json_object_set_new(o, "initrd", cfg->initrd ? json_string(cfg->initrd) : json_null());
 	json_object_set_new(o, "cmdline", json_string(cfg->cmdline ? cfg->cmdline : ""));
-	json_object_set_new(o, "cpus", json_integer(cfg->cpus));
+	if (cfg->cpu.max || cfg->cpu.sockets || cfg->cpu.model_base || cfg->cpu.pmu_off ||
+	    cfg->cpu.affinity_str) {
+		json_t *c = json_object();
+		char topo[64];
+
+		json_object_set_new(c, "boot", json_integer(cfg->cpus));
+		json_object_set_new(c, "max", json_integer(config_max_cpus(cfg)));
+		if (cfg->cpu.sockets) {
+			snprintf(topo, sizeof(topo), "%u:%u:%u:%u", cfg->cpu.sockets, cfg->cpu.dies,
+				 cfg->cpu.cores, cfg->cpu.threads);
+			json_object_set_new(c, "topology", json_string(topo));
+		}
+		json_object_set_new(c, "model", json_string(cfg->cpu.model_base ? "base" : "host"));
+		json_object_set_new(c, "pmu", json_boolean(!cfg->cpu.pmu_off));
+		if (cfg->cpu.affinity_str)
+			json_object_set_new(c, "affinity", json_string(cfg->cpu.affinity_str));
+		json_object_set_new(o, "cpus", c);
+	} else {
+		json_object_set_new(o, "cpus", json_integer(cfg->cpus));
+	}
+	if (cfg->cpu.emulator_str)
+		json_object_set_new(o, "emulator", json_pack("{s:s}", "affinity", cfg->cpu.emulator_str));
+	if (cfg->cpu.io_str || cfg->cpu.iothreads) {
+		json_t *io = json_object();
+
+		if (cfg->cpu.iothreads)
+			json_object_set_new(io, "count", json_integer(cfg->cpu.iothreads));
+		if (cfg->cpu.io_str)
+			json_object_set_new(io, "affinity", json_string(cfg->cpu.io_str));
+		json_object_set_new(o, "iothreads", io);
+	}
 	json_object_set_new(o, "memory", json_integer((json_int_t)cfg->mem_size));
 	json_object_set_new(o, "no_reboot", json_boolean(cfg->no_reboot));
 	json_object_set_new(o, "console", json_string(consoles[cfg->console]));

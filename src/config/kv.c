@@ -9,6 +9,7 @@ int kv_parse(struct kv *kv, const char *s)
 {
 	char *w, *start;
 	const char *r;
+	int depth = 0; /* inside [...] commas belong to the value: affinity=[0@[2,3],1@[4]] */
 
 	memset(kv, 0, sizeof(*kv));
 	kv->buf = malloc(strlen(s) + 1);
@@ -17,15 +18,21 @@ int kv_parse(struct kv *kv, const char *s)
 	/* unescape ",," and split on single commas, writing in place */
 	w = start = kv->buf;
 	for (r = s;; r++) {
-		if (*r == ',' && r[1] == ',') {
+		if (*r == ',' && r[1] == ',' && !depth) {
 			*w++ = ',';
 			r++;
 			continue;
 		}
-		if (*r != ',' && *r) {
+		if (*r == '[')
+			depth++;
+		else if (*r == ']' && depth)
+			depth--;
+		if ((*r != ',' || depth) && *r) {
 			*w++ = *r;
 			continue;
 		}
+		if (depth)
+			return -EINVAL; /* an unclosed '[' */
 		*w = 0;
 		if (w != start) {
 			struct kv_pair *p;

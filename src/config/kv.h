@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * "key=value,key=value" option strings (Cloud Hypervisor style). A literal
- * comma inside a value is written ",," (as in QEMU). A bare word without '='
+ * comma inside a value is written ",," (as in QEMU); commas inside [...] stay
+ * in the value (affinity=[0@[2,3],1@[4]]). A bare word without '='
  * is returned with an empty value and `bare` set (e.g. "path" shorthands).
  * Pure; the parsed strings point into the caller-owned copy in `buf`.
  */

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "resources/affinity.h"
 #include "virtio/blk.h"
 #include "virtio/net.h"
 #include "vmm/vm.h"
@@ -66,6 +67,15 @@ static json_t *vcpu_json(struct vcpu *v)
 
 	J(o, "id", v->index);
 	J(o, "tid", tid);
+	if (tid) {
+		cpu_set_t set;
+		char list[256];
+
+		if (!affinity_of_tid(tid, &set)) {
+			affinity_format(&set, list, sizeof(list));
+			json_object_set_new(o, "affinity", json_string(list));
+		}
+	}
 	if (tid && !vmstats_thread_times(tid, &cpu, &wait)) {
 		J(o, "cpu_ns", cpu);
 		J(o, "wait_ns", wait);

@@ -3,6 +3,7 @@
 #include "virtio/blk_queue.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -11,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "resources/affinity.h"
 #include "util/log.h"
 #include "virtio/blk.h"
 #include "util/time.h"
@@ -246,6 +248,11 @@ static void *queue_thread(void *arg)
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 	int fds[4] = { kick, q->stop_fd, blk_queue_fd(q->bq), q->timer_fd };
 	bool stop = false;
+	char name[16];
+
+	snprintf(name, sizeof(name), "io-%s-%u", b->cfg.id, q->index);
+	pthread_setname_np(pthread_self(), name);
+	affinity_io_thread();
 
 	for (int i = 0; i < 4 && ep >= 0; i++) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.fd = fds[i] };

@@ -6,6 +6,7 @@
  * mergeable buffers as it needs; tx hands the guest's chain to writev().
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -15,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "resources/affinity.h"
 #include "util/log.h"
 #include "virtio/net.h"
 #include "util/time.h"
@@ -298,7 +300,11 @@ static void *pair_thread(void *arg)
 	int fds[5] = { p->stop_fd, p->timer_fd, rx_kick, tx_kick, p->fd };
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 	uint32_t want = EPOLLIN;
+	char name[16];
 
+	snprintf(name, sizeof(name), "io-%s-%u", n->cfg.id, p->index);
+	pthread_setname_np(pthread_self(), name);
+	affinity_io_thread();
 	if (ep < 0)
 		return NULL;
 	for (int i = 0; i < 5; i++) {

@@ -2,10 +2,12 @@
 #include "virtio/worker.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "resources/affinity.h"
 #include "util/log.h"
 
 static void drain(int fd)
@@ -22,7 +24,11 @@ static void *worker_thread(void *arg)
 	struct virtio_dev *d = w->dev;
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 	struct epoll_event ev = { .events = EPOLLIN };
+	char name[16];
 
+	snprintf(name, sizeof(name), "io-%s", d->name);
+	pthread_setname_np(pthread_self(), name);
+	affinity_io_thread();
 	if (ep < 0)
 		return NULL;
 	ev.data.fd = w->stop_fd;

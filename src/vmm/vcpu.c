@@ -124,7 +124,6 @@ static int set_boot_state(struct vcpu *v)
 int vcpu_create(struct vm *vm, struct vcpu *v, unsigned int index)
 {
 	struct vm_persist *p = vm->persist;
-	struct cpuid_topology topo = { .nr_cpus = vm->nr_vcpus };
 	size_t cpuid_size = sizeof(*p->cpuid) + p->cpuid->nent * sizeof(p->cpuid->entries[0]);
 	struct kvm_cpuid2 *cpuid;
 	int err;
@@ -132,7 +131,7 @@ int vcpu_create(struct vm *vm, struct vcpu *v, unsigned int index)
 	memset(v, 0, sizeof(*v));
 	v->vm = vm;
 	v->index = index;
-	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, index);
+	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, vm->apic_ids[index]); /* vCPU id = APIC ID */
 	if (v->fd < 0) {
 		err = -errno;
 		log_error("vCPU %u: KVM_CREATE_VCPU: %s", index, strerror(errno));
@@ -149,7 +148,7 @@ int vcpu_create(struct vm *vm, struct vcpu *v, unsigned int index)
 	if (!cpuid)
 		return -ENOMEM;
 	memcpy(cpuid, p->cpuid, cpuid_size);
-	cpuid_patch(cpuid, index, &topo);
+	cpuid_patch(cpuid, index, &vm->topo);
 	err = ioctl(v->fd, KVM_SET_CPUID2, cpuid) < 0 ? -errno : 0;
 	free(cpuid);
 	if (err) {

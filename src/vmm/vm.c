@@ -17,6 +17,7 @@
 #include "arch/x86/layout.h"
 #include "backend/term.h"
 #include "hw/legacy.h"
+#include "resources/affinity.h"
 #include "util/log.h"
 #include "virtio/blk.h"
 #include "virtio/console.h"
@@ -76,6 +77,14 @@ static int vm_setup_kvm(struct vm *vm)
 	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
 		log_error("KVM_CREATE_PIT2: %s", strerror(errno));
 		return -errno;
+	}
+	if (vm->cfg->cpu.pmu_off &&
+	    ioctl(vm->persist->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_PMU_CAPABILITY) > 0) {
+		struct kvm_enable_cap cap = { .cap = KVM_CAP_PMU_CAPABILITY,
+					      .args[0] = KVM_PMU_CAP_DISABLE };
+
+		if (ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap) < 0)
+			log_warn("pmu=off: KVM_CAP_PMU_CAPABILITY: %s", strerror(errno));
 	}
 	irq_router_init(&vm->router, vm->vm_fd);
 	vm->router_ready = true;
@@ -227,7 +236,8 @@ static int vm_load_guest(struct vm *vm)
 {
 	struct vm_persist *p = vm->persist;
 	uint8_t *acpi = gpa_to_hva(&vm->mem, LAYOUT_ACPI, LAYOUT_ACPI_SIZE);
-	struct acpi_params ap = { .nr_cpus = vm->nr_vcpus,
+	struct acpi_params ap = { .nr_cpus = vm->nr_vcpus, .nr_possible = vm->max_vcpus,
+				  .apic_ids = vm->apic_ids,
 				  .ecam_base = LAYOUT_PCI_ECAM, .ecam_size = LAYOUT_PCI_ECAM_SIZE,
 				  .mmio32_base = LAYOUT_PCI_MMIO32, .mmio32_size = LAYOUT_PCI_MMIO32_SIZE,
 				  .mmio64_base = vm->mmio64_base, .mmio64_size = LAYOUT_PCI_MMIO64_SIZE };
@@ -254,11 +264,24 @@ int vm_create(struct vm *vm, struct vm_persist *persist)
 	int err;
 
 	memset(vm, 0, sizeof(*vm));
+	vm->stop_efd = vm->ctl_efd = -1;
 	vm->persist = persist;
 	vm->cfg = persist->cfg;
 	vm->vm_fd = -1;
 	vm->mem.fd = -1;
 	vm->nr_vcpus = vm->cfg->cpus;
+	vm->max_vcpus = config_max_cpus(vm->cfg);
+	vm->topo = (struct cpuid_topology){
+		.nr_cpus = vm->max_vcpus,
+		.sockets = vm->cfg->cpu.sockets, .dies = vm->cfg->cpu.dies,
+		.cores = vm->cfg->cpu.cores, .threads = vm->cfg->cpu.threads,
+		.model_base = vm->cfg->cpu.model_base, .pmu_off = vm->cfg->cpu.pmu_off,
+	};
+	vm->apic_ids = calloc(vm->max_vcpus, sizeof(*vm->apic_ids));
+	if (!vm->apic_ids)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < vm->max_vcpus; i++)
+		vm->apic_ids[i] = cpuid_apic_id(&vm->topo, i);
 	vm->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	vm->ctl_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	pthread_mutex_init(&vm->pause_lock, NULL);
@@ -449,7 +472,19 @@ enum vm_stop_reason vm_run(struct vm *vm)
 		use_stdin = false;
 	}
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		const struct cpu_config *cc = &vm->cfg->cpu;
+		int err;
+
 		if (vcpu_start(&vm->vcpus[i])) {
+			vm_request_stop(vm, VM_STOP_ERROR);
+			goto out;
+		}
+		err = affinity_vcpu(vm->vcpus[i].thread, cc->affinity_set && cc->affinity_set[i]
+								 ? &cc->affinity[i]
+								 : NULL);
+		if (err) {
+			log_error("vCPU %u: cannot pin to the host CPUs asked for: %s", i,
+				  strerror(-err));
 			vm_request_stop(vm, VM_STOP_ERROR);
 			goto out;
 		}
@@ -514,6 +549,8 @@ void vm_destroy(struct vm *vm)
 		free(vm->vcpus);
 		vm->vcpus = NULL;
 	}
+	free(vm->apic_ids);
+	vm->apic_ids = NULL;
 	/* devices stop their threads (and finish in-flight I/O) before RAM goes away */
 	for (unsigned int i = 0; i < vm->nr_disks; i++)
 		vblk_destroy(&vm->disks[i]);

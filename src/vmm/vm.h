@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "arch/x86/boot.h"
+#include "arch/x86/cpuid.h"
 #include "bus/bus.h"
 #include "config/config.h"
 #include "hw/irq.h"
@@ -91,7 +92,10 @@ struct vm {
 	struct vnet *nets; /* one per cfg->nets[] */
 	struct vrng *rng;
 	struct vcons *vcons; /* --console virtio */
-	unsigned int nr_vcpus;
+	unsigned int nr_vcpus; /* at boot */
+	unsigned int max_vcpus; /* possible (MADT) */
+	struct cpuid_topology topo;
+	uint32_t *apic_ids; /* per possible vCPU */
 	struct vcpu *vcpus;
 	int stop_efd;
 	int stop_reason; /* enum vm_stop_reason, first writer wins (atomic) */

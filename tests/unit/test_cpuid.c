@@ -149,7 +149,8 @@ TEST(leaf4_cores_per_package)
 		struct kvm_cpuid_entry2 *e = find(c, 4, i);
 
 		CHECK_EQ(e->eax >> 26, 3); /* cores per package - 1 */
-		CHECK_EQ((e->eax >> 14) & 0xfff, 0); /* one thread per cache */
+		/* L1/L2 per core (one thread), L3 and beyond shared by the die's 4 cores */
+		CHECK_EQ((e->eax >> 14) & 0xfff, i + 1 >= 3 ? 3 : 0);
 		CHECK_EQ(e->eax & 0x3fff, ((i + 1) << 5) | leaf4_type[i]); /* type, level */
 		CHECK_EQ(e->ebx, 0x01c0003f + i); /* geometry untouched */
 	}

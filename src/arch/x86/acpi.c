@@ -165,8 +165,9 @@ static int build_fadt(struct acpi_buf *b, uint64_t dsdt_gpa, uint64_t *gpa)
 	return 0;
 }
 
-static int build_madt(struct acpi_buf *b, unsigned int ncpu, uint64_t *gpa)
+static int build_madt(struct acpi_buf *b, const struct acpi_params *ap, uint64_t *gpa)
 {
+	unsigned int ncpu = ap->apic_ids && ap->nr_possible ? ap->nr_possible : ap->nr_cpus;
 	size_t len = sizeof(struct acpi_sdt_header) + 8 + ncpu * sizeof(struct madt_lapic) +
 		     sizeof(struct madt_ioapic) + 2 * sizeof(struct madt_iso) +
 		     sizeof(struct madt_lapic_nmi);
@@ -187,8 +188,10 @@ static int build_madt(struct acpi_buf *b, unsigned int ncpu, uint64_t *gpa)
 	memcpy(p + 4, &flags, 4);
 	p += 8;
 	for (unsigned int i = 0; i < ncpu; i++) {
+		/* past the boot vCPUs: present but disabled (possible, for hotplug) */
 		struct madt_lapic l = { .type = 0, .length = sizeof(l), .processor_uid = (uint8_t)i,
-					.apic_id = (uint8_t)i, .flags = 1 };
+					.apic_id = (uint8_t)(ap->apic_ids ? ap->apic_ids[i] : i),
+					.flags = i < ap->nr_cpus ? 1 : 0 };
 		memcpy(p, &l, sizeof(l));
 		p += sizeof(l);
 	}
@@ -263,7 +266,7 @@ long acpi_build(uint8_t *buf, size_t size, uint64_t gpa, const struct acpi_param
 	rsdp = acpi_alloc(&b, sizeof(*rsdp), &rsdp_gpa);
 	if (!rsdp || build_dsdt(&b, p, &dsdt_gpa))
 		return -ENOSPC;
-	if (build_fadt(&b, dsdt_gpa, &entries[0]) || build_madt(&b, p->nr_cpus, &entries[1]))
+	if (build_fadt(&b, dsdt_gpa, &entries[0]) || build_madt(&b, p, &entries[1]))
 		return -ENOSPC;
 	if (p->ecam_size && build_mcfg(&b, p, &entries[n++]))
 		return -ENOSPC;

@@ -39,7 +39,11 @@ struct acpi_rsdp {
 } __attribute__((packed));
 
 struct acpi_params {
-	unsigned int nr_cpus;
+	unsigned int nr_cpus; /* vCPUs present at boot */
+	/* possible vCPUs (MADT entries, the ones past nr_cpus disabled) and their APIC IDs;
+	 * NULL: nr_cpus entries with APIC ID = index */
+	unsigned int nr_possible;
+	const uint32_t *apic_ids;
 	/* PCI host bridge (omitted from the DSDT when ecam_size is 0) */
 	uint64_t ecam_base, ecam_size;
 	uint64_t mmio32_base, mmio32_size;
