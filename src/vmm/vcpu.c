@@ -144,11 +144,11 @@ int vcpu_create(struct vm *vm, struct vcpu *v, unsigned int index)
 		log_error("vCPU %u: mmap kvm_run: %s", index, strerror(errno));
 		return err;
 	}
-	cpuid = malloc(cpuid_size);
+	cpuid = malloc(cpuid_size + CPUID_PATCH_EXTRA * sizeof(p->cpuid->entries[0]));
 	if (!cpuid)
 		return -ENOMEM;
 	memcpy(cpuid, p->cpuid, cpuid_size);
-	cpuid_patch(cpuid, index, &vm->topo);
+	cpuid_patch(cpuid, p->cpuid->nent + CPUID_PATCH_EXTRA, index, &vm->topo);
 	err = ioctl(v->fd, KVM_SET_CPUID2, cpuid) < 0 ? -errno : 0;
 	free(cpuid);
 	if (err) {

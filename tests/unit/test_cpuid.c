@@ -94,7 +94,7 @@ TEST(leaf1_vcpu3_of_4)
 	struct cpuid_topology t = { .nr_cpus = 4 };
 	struct kvm_cpuid_entry2 *e;
 
-	cpuid_patch(c, 3, &t);
+	cpuid_patch(c, 32, 3, &t);
 	e = find(c, 1, 0);
 	CHECK_EQ(e->ebx >> 24, 3); /* initial APIC ID */
 	CHECK_EQ((e->ebx >> 16) & 0xff, 4); /* addressable logical IDs */
@@ -112,7 +112,7 @@ TEST(leaf1_vcpu0_of_1)
 	struct cpuid_topology t = { .nr_cpus = 1 };
 	struct kvm_cpuid_entry2 *e;
 
-	cpuid_patch(c, 0, &t);
+	cpuid_patch(c, 32, 0, &t);
 	e = find(c, 1, 0);
 	CHECK_EQ(e->ebx >> 24, 0);
 	CHECK_EQ((e->ebx >> 16) & 0xff, 1);
@@ -127,7 +127,7 @@ TEST(leaf1_non_power_of_two)
 	struct kvm_cpuid2 *c = synth();
 	struct cpuid_topology t = { .nr_cpus = 3 };
 
-	cpuid_patch(c, 2, &t);
+	cpuid_patch(c, 32, 2, &t);
 	CHECK_EQ(find(c, 1, 0)->ebx >> 24, 2);
 	/* rounded up to a power of two, as the APIC ID space is */
 	CHECK_EQ((find(c, 1, 0)->ebx >> 16) & 0xff, 4);
@@ -144,7 +144,7 @@ TEST(leaf4_cores_per_package)
 	struct kvm_cpuid2 *c = synth();
 	struct cpuid_topology t = { .nr_cpus = 4 };
 
-	cpuid_patch(c, 3, &t);
+	cpuid_patch(c, 32, 3, &t);
 	for (uint32_t i = 0; i < 4; i++) {
 		struct kvm_cpuid_entry2 *e = find(c, 4, i);
 
@@ -160,7 +160,7 @@ TEST(leaf4_cores_per_package)
 
 	c = synth();
 	t.nr_cpus = 1;
-	cpuid_patch(c, 0, &t);
+	cpuid_patch(c, 32, 0, &t);
 	for (uint32_t i = 0; i < 4; i++) {
 		CHECK_EQ(find(c, 4, i)->eax >> 26, 0);
 		CHECK_EQ((find(c, 4, i)->eax >> 14) & 0xfff, 0);
@@ -202,7 +202,7 @@ TEST(ext_topology_vcpu3_of_4)
 	struct kvm_cpuid2 *c = synth();
 	struct cpuid_topology t = { .nr_cpus = 4 };
 
-	cpuid_patch(c, 3, &t);
+	cpuid_patch(c, 32, 3, &t);
 	check_ext_topology(c, 0xb, 3, 2, 4);
 	check_ext_topology(c, 0x1f, 3, 2, 4);
 	free(c);
@@ -213,7 +213,7 @@ TEST(ext_topology_vcpu0_of_1)
 	struct kvm_cpuid2 *c = synth();
 	struct cpuid_topology t = { .nr_cpus = 1 };
 
-	cpuid_patch(c, 0, &t);
+	cpuid_patch(c, 32, 0, &t);
 	check_ext_topology(c, 0xb, 0, 0, 1);
 	check_ext_topology(c, 0x1f, 0, 0, 1);
 	free(c);
@@ -227,7 +227,7 @@ TEST(amd_leaves_vcpu3_of_4)
 
 	/* start from CmpLegacy clear to see it set */
 	find(c, 0x80000001, 0)->ecx &= ~2u;
-	cpuid_patch(c, 3, &t);
+	cpuid_patch(c, 32, 3, &t);
 	CHECK_EQ(find(c, 0x80000001, 0)->ecx, 0x121 | 2);
 	e = find(c, 0x80000008, 0);
 	CHECK_EQ(e->ecx & 0xff, 3); /* NC */
@@ -249,7 +249,7 @@ TEST(amd_leaves_vcpu0_of_1)
 	struct cpuid_topology t = { .nr_cpus = 1 };
 	struct kvm_cpuid_entry2 *e;
 
-	cpuid_patch(c, 0, &t);
+	cpuid_patch(c, 32, 0, &t);
 	CHECK_EQ(find(c, 0x80000001, 0)->ecx, 0x121); /* CmpLegacy cleared */
 	e = find(c, 0x80000008, 0);
 	CHECK_EQ(e->ecx & 0xff, 0);
@@ -290,7 +290,7 @@ TEST(missing_leaves_are_fine)
 		abort();
 	c->nent = 1;
 	c->entries[0] = (struct kvm_cpuid_entry2){ .function = 0, .eax = 0xd, .ebx = 0x756e6547 };
-	cpuid_patch(c, 1, &t);
+	cpuid_patch(c, 32, 1, &t);
 	CHECK_EQ(c->entries[0].eax, 0xd);
 	CHECK_EQ(c->entries[0].ebx, 0x756e6547);
 	CHECK(cpuid_find(c, 1, 0) == NULL);

@@ -188,10 +188,11 @@ static int build_madt(struct acpi_buf *b, const struct acpi_params *ap, uint64_t
 	memcpy(p + 4, &flags, 4);
 	p += 8;
 	for (unsigned int i = 0; i < ncpu; i++) {
-		/* past the boot vCPUs: present but disabled (possible, for hotplug) */
+		/* past the boot vCPUs: not enabled but online-capable (ACPI 6.3), so the
+		 * guest counts them as possible CPUs for hotplug */
 		struct madt_lapic l = { .type = 0, .length = sizeof(l), .processor_uid = (uint8_t)i,
 					.apic_id = (uint8_t)(ap->apic_ids ? ap->apic_ids[i] : i),
-					.flags = i < ap->nr_cpus ? 1 : 0 };
+					.flags = i < ap->nr_cpus ? 1 : 2 };
 		memcpy(p, &l, sizeof(l));
 		p += sizeof(l);
 	}

@@ -187,7 +187,62 @@ static void hide_pmu(struct kvm_cpuid2 *c)
 		e->eax = e->ebx = e->ecx = e->edx = 0;
 }
 
-void cpuid_patch(struct kvm_cpuid2 *c, unsigned int index, const struct cpuid_topology *t)
+/* Append an entry the host did not list (zeroed; the patch fills it). */
+static struct kvm_cpuid_entry2 *ensure(struct kvm_cpuid2 *c, unsigned int capacity, uint32_t fn,
+				       uint32_t idx, bool indexed)
+{
+	struct kvm_cpuid_entry2 *e = cpuid_find(c, fn, idx);
+
+	if (e && (!indexed || e->index == idx))
+		return e;
+	if (c->nent >= capacity)
+		return NULL;
+	e = &c->entries[c->nent++];
+	memset(e, 0, sizeof(*e));
+	e->function = fn;
+	e->index = idx;
+	e->flags = indexed ? KVM_CPUID_FLAG_SIGNIFCANT_INDEX : 0;
+	return e;
+}
+
+static bool is_amd(struct kvm_cpuid2 *c)
+{
+	struct kvm_cpuid_entry2 *e = cpuid_find(c, 0, 0);
+
+	/* "AuthenticAMD" or "HygonGenuine": ebx "Auth"/"Hygo" */
+	return e && (e->ebx == 0x68747541 || e->ebx == 0x6f677948);
+}
+
+/*
+ * The topology leaves must all be there for the guest to see SMT, cores and
+ * dies: leaf 0xb with its levels (and 0x1f for dies); on AMD, TOPOEXT with
+ * 0x8000001e, which Linux reads for threads per core. A nested or emulated
+ * host may list fewer, so add what is missing.
+ */
+static void ensure_topology_leaves(struct kvm_cpuid2 *c, unsigned int capacity,
+				   const struct topo *o)
+{
+	struct kvm_cpuid_entry2 *e, *l0 = cpuid_find(c, 0, 0), *x0 = cpuid_find(c, 0x80000000, 0);
+
+	if (l0 && l0->eax >= 0xb)
+		for (uint32_t i = 0; i < 3; i++)
+			ensure(c, capacity, 0xb, i, true);
+	if (l0 && l0->eax >= 0x1f && o->dies > 1)
+		for (uint32_t i = 0; i < 4; i++)
+			ensure(c, capacity, 0x1f, i, true);
+	if (!is_amd(c) || !x0)
+		return;
+	if (x0->eax < 0x8000001e)
+		x0->eax = 0x8000001e;
+	if (ensure(c, capacity, 0x8000001e, 0, false)) {
+		e = cpuid_find(c, 0x80000001, 0);
+		if (e)
+			e->ecx |= 1u << 22; /* TOPOEXT */
+	}
+}
+
+void cpuid_patch(struct kvm_cpuid2 *c, unsigned int capacity, unsigned int index,
+		 const struct cpuid_topology *t)
 {
 	struct topo o = topo_of(t);
 	unsigned int apic = cpuid_apic_id(t, index);
@@ -196,6 +251,7 @@ void cpuid_patch(struct kvm_cpuid2 *c, unsigned int index, const struct cpuid_to
 	unsigned int core_in_pkg = (index / o.threads) % (o.cores * o.dies);
 	struct kvm_cpuid_entry2 *e;
 
+	ensure_topology_leaves(c, capacity, &o);
 	if (t->model_base)
 		apply_baseline(c);
 	if (t->pmu_off)

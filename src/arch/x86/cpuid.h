@@ -28,8 +28,11 @@ unsigned int cpuid_apic_id(const struct cpuid_topology *t, unsigned int index);
 
 /* Allocate and fetch the supported list. NULL + errno on failure. */
 struct kvm_cpuid2 *cpuid_supported(int kvm_fd);
-/* Rewrite topology/identity leaves in place for vCPU `index`. */
-void cpuid_patch(struct kvm_cpuid2 *c, unsigned int index, const struct cpuid_topology *t);
+/* Room cpuid_patch() may need past c->nent for topology leaves the host lacks. */
+#define CPUID_PATCH_EXTRA 8
+/* Rewrite topology/identity leaves in place for vCPU `index`; `capacity` >= nent + CPUID_PATCH_EXTRA. */
+void cpuid_patch(struct kvm_cpuid2 *c, unsigned int capacity, unsigned int index,
+		 const struct cpuid_topology *t);
 struct kvm_cpuid_entry2 *cpuid_find(struct kvm_cpuid2 *c, uint32_t fn, uint32_t idx);
 
 #endif
