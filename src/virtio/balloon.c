@@ -12,7 +12,7 @@
 #include "util/log.h"
 #include "util/time.h"
 
-#define PCI_CLASS_OTHERS 0xff0000
+#define PCI_CLASS_OTHERS 0xff0000U
 #define VBALLOON_INFLATEQ 0
 #define VBALLOON_DEFLATEQ 1
 #define STAT_ENTRY_SIZE 10 /* le16 tag, le64 val, packed */
@@ -225,7 +225,7 @@ static int stats_handle(struct vballoon *b, struct virtq_elem *e)
 		memcpy(&v, ent + sizeof(tag), sizeof(v));
 		tag = le16toh(tag);
 		if (tag >= VIRTIO_BALLOON_S_NR)
-			continue; /* unknown tags are ignored (§5.5.6.3.2) */
+			continue; /* the spec: ignore tags we do not know */
 		val[tag] = le64toh(v);
 		seen |= 1U << tag;
 	}
@@ -422,8 +422,8 @@ int vballoon_create(struct vballoon *b, const struct balloon_config *cfg,
 		d->q[i].max_size = VBALLOON_QUEUE_SIZE;
 	b->worker = (struct vworker){ .dev = d, .run = vballoon_run, .extra_fd = -1, .stop_fd = -1 };
 	if (target_pages(b, cfg->size, &b->num_pages)) {
-		log_error("balloon: size=%llu MiB is more than guest RAM (%llu MiB)",
-			  (unsigned long long)(cfg->size >> 20), (unsigned long long)(mem->size >> 20));
+		log_error("balloon: size=%llu is more than guest RAM (%llu bytes)",
+			  (unsigned long long)cfg->size, (unsigned long long)mem->size);
 		return -EINVAL;
 	}
 	if (cfg->stats_period) {
