@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "resources/affinity.h"
 #include "stats/vmstats.h"
+#include "virtio/balloon.h"
 #include "virtio/blk.h"
 #include "virtio/net.h"
 #include "vmm/vm.h"
@@ -322,6 +323,34 @@ static void patch_affinity(struct vm_persist *p, struct vm *vm, const char *what
 	reply_none(resp);
 }
 
+/* Firecracker: PUT/PATCH /balloon {"amount_mib": N} (PUT may carry deflate_on_oom etc.,
+ * which are fixed at start here) */
+static void set_balloon(struct vm_persist *p, struct vm *vm, json_t *body,
+			struct api_response *resp)
+{
+	struct vm_config *cfg = (struct vm_config *)p->cfg;
+	json_t *amount = json_object_get(body, "amount_mib");
+	const char *k;
+	json_t *v;
+	int err;
+
+	json_object_foreach(body, k, v) {
+		if (strcmp(k, "amount_mib") && strcmp(k, "deflate_on_oom") &&
+		    strcmp(k, "stats_polling_interval_s"))
+			return api_fault(resp, 400, "balloon: unknown field '%s'", k);
+	}
+	if (!json_is_integer(amount) || json_integer_value(amount) < 0)
+		return api_fault(resp, 400, "expected {\"amount_mib\": N}");
+	if (!vm || !vm->balloon)
+		return api_fault(resp, 400, "this VM has no balloon (start it with --balloon)");
+	err = vballoon_set_target(vm->balloon, (uint64_t)json_integer_value(amount) << 20);
+	if (err)
+		return api_fault(resp, 400, "balloon of %lld MiB: larger than the guest's memory",
+				 (long long)json_integer_value(amount));
+	cfg->balloon.size = (uint64_t)json_integer_value(amount) << 20;
+	reply_none(resp);
+}
+
 static bool is(const char *method, const char *m)
 {
 	return !strcmp(method, m);
@@ -376,6 +405,17 @@ static void route_locked(struct vm_persist *p, struct vm *vm, const char *method
 		if (path[1] == 'm')
 			return get_metrics(p, vm, resp);
 		return reply_json(resp, 200, vmstats_json(p, vm));
+	}
+	if (!strcmp(path, "/balloon") || !strcmp(path, "/balloon/statistics")) {
+		if (path[8] && !is(method, "GET"))
+			return api_fault(resp, 405, "%s %s is not allowed (GET)", method, path);
+		if (is(method, "PUT") || is(method, "PATCH"))
+			return set_balloon(p, vm, body, resp);
+		if (!is(method, "GET"))
+			return api_fault(resp, 405, "%s %s is not allowed", method, path);
+		if (!vm || !vm->balloon)
+			return api_fault(resp, 400, "this VM has no balloon (start it with --balloon)");
+		return reply_json(resp, 200, vmstats_balloon_json(vm->balloon));
 	}
 	if (!strncmp(path, "/vcpus/", 7) || !strcmp(path, "/emulator") || !strcmp(path, "/iothreads")) {
 		if (!is(method, "PATCH"))

@@ -46,6 +46,7 @@ enum {
 	OPT_SHUTDOWN_TIMEOUT,
 	OPT_EMULATOR,
 	OPT_IOTHREADS,
+	OPT_BALLOON,
 };
 
 static const struct option run_opts[] = {
@@ -70,6 +71,7 @@ static const struct option run_opts[] = {
 	{ "shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN_TIMEOUT },
 	{ "emulator", required_argument, NULL, OPT_EMULATOR },
 	{ "iothreads", required_argument, NULL, OPT_IOTHREADS },
+	{ "balloon", optional_argument, NULL, OPT_BALLOON },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -105,6 +107,8 @@ void cli_usage(FILE *f)
 	      "        [,rx_bps=N][,tx_bps=N][,rx_pps=N][,tx_pps=N]\n"
 	      "                    a virtio-net interface (repeatable)\n"
 	      "  --rng             a virtio-rng device fed by getrandom()\n"
+	      "  --balloon[=size=SIZE,deflate_on_oom=on,free_page_reporting=on,stats_period=S]\n"
+	      "                    a virtio-balloon device (kasou ctl NAME set balloon=SIZE)\n"
 	      "  --config FILE     JSON configuration (same schema); options given here override it\n"
 	      "  --print-config    print the effective configuration as JSON and exit\n"
 	      "  --api-socket PATH HTTP/JSON control socket (default $XDG_RUNTIME_DIR/kasou/NAME.sock\n"
@@ -166,6 +170,15 @@ static int parse_one(int opt, const char *arg, struct vm_config *cfg, struct par
 
 		if (config_parse_cpus(arg, cfg, why))
 			return bad("--cpus %s", why);
+		return 0;
+	}
+	case OPT_BALLOON: {
+		char why[CONFIG_ERR_LEN];
+
+		if (config_parse_balloon(arg ? arg : "", &cfg->balloon, why))
+			return bad("--balloon %s", why);
+		if (cfg->balloon.size > cfg->mem_size)
+			return bad("--balloon size: larger than --memory");
 		return 0;
 	}
 	case OPT_EMULATOR:

@@ -289,6 +289,27 @@ static int apply(struct vm_config *cfg, json_t *root, char *err)
 				cfg->console = CONSOLE_OFF;
 			else
 				rc = jerr(err, "$.console: expected \"serial\", \"virtio\" or \"off\"");
+		} else if (!strcmp(key, "balloon")) {
+			const char *k2;
+			json_t *x;
+			char opt[512] = "", val[64], sub[CONFIG_ERR_LEN];
+			size_t o = 0;
+
+			if (json_is_false(v) || json_is_null(v)) {
+				memset(&cfg->balloon, 0, sizeof(cfg->balloon));
+				continue;
+			}
+			if (!json_is_object(v))
+				return jerr(err, "$.balloon: expected an object (or false)");
+			json_object_foreach(v, k2, x) {
+				if (scalar(x, val, sizeof(val)))
+					return jerr(err, "$.balloon.%s: expected a string, integer or boolean", k2);
+				o += (size_t)snprintf(opt + o, sizeof(opt) - o, "%s%s=%s", o ? "," : "", k2, val);
+				if (o >= sizeof(opt))
+					return jerr(err, "$.balloon: too long");
+			}
+			if (config_parse_balloon(opt, &cfg->balloon, sub))
+				return jerr(err, "$.balloon: %s", sub);
 		} else if (!strcmp(key, "emulator") || !strcmp(key, "iothreads")) {
 			json_t *aff = json_object_get(v, "affinity"), *cnt = json_object_get(v, "count");
 			char opt[512], sub[CONFIG_ERR_LEN];
@@ -465,6 +486,12 @@ char *config_to_json(const struct vm_config *cfg)
 	} else {
 		json_object_set_new(o, "cpus", json_integer(cfg->cpus));
 	}
+	if (cfg->balloon.enabled)
+		json_object_set_new(o, "balloon",
+				    json_pack("{s:I, s:b, s:b, s:i}", "size", (json_int_t)cfg->balloon.size,
+					      "deflate_on_oom", cfg->balloon.deflate_on_oom,
+					      "free_page_reporting", cfg->balloon.free_page_reporting,
+					      "stats_period", (int)cfg->balloon.stats_period));
 	if (cfg->cpu.emulator_str)
 		json_object_set_new(o, "emulator", json_pack("{s:s}", "affinity", cfg->cpu.emulator_str));
 	if (cfg->cpu.io_str || cfg->cpu.iothreads) {

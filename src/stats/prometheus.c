@@ -194,6 +194,26 @@ char *vmstats_prometheus(json_t *s, size_t *len)
 	per_item(&o, s, "nets", "device", "id", "kasou_net_throttled_seconds_total", "direction=\"tx\"",
 		 "tx_throttled_ns", 1e-9, vm);
 
+	if (json_object_get(s, "balloon")) {
+		json_t *b = json_object_get(s, "balloon");
+
+		family(&o, "kasou_balloon_target_bytes", "gauge", "balloon size asked of the guest");
+		outf(&o, "kasou_balloon_target_bytes{vm=\"%s\"} %.0f\n", vm, num(b, "target_mib") * 1048576);
+		family(&o, "kasou_balloon_actual_bytes", "gauge", "balloon size the guest reached");
+		outf(&o, "kasou_balloon_actual_bytes{vm=\"%s\"} %.0f\n", vm, num(b, "actual_mib") * 1048576);
+		if (json_object_get(b, "free_memory")) {
+			family(&o, "kasou_balloon_guest_free_bytes", "gauge", "free memory the guest reports");
+			outf(&o, "kasou_balloon_guest_free_bytes{vm=\"%s\"} %.0f\n", vm, num(b, "free_memory"));
+			family(&o, "kasou_balloon_guest_available_bytes", "gauge",
+			       "available memory the guest reports");
+			outf(&o, "kasou_balloon_guest_available_bytes{vm=\"%s\"} %.0f\n", vm,
+			     num(b, "available_memory"));
+			family(&o, "kasou_balloon_guest_major_faults_total", "counter",
+			       "major page faults in the guest");
+			outf(&o, "kasou_balloon_guest_major_faults_total{vm=\"%s\"} %.0f\n", vm,
+			     num(b, "major_faults"));
+		}
+	}
 	family(&o, "kasou_thread_cpu_seconds_total", "counter",
 	       "CPU time of every kasou thread (vCPUs, emulator, I/O)");
 	json_array_foreach(json_object_get(s, "threads"), i, it) {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "resources/affinity.h"
+#include "virtio/balloon.h"
 #include "virtio/blk.h"
 #include "virtio/net.h"
 #include "vmm/vm.h"
@@ -172,6 +173,35 @@ static json_t *threads_json(void)
 	return a;
 }
 
+json_t *vmstats_balloon_json(struct vballoon *b)
+{
+	struct vballoon_stats s;
+	json_t *o = json_object();
+
+	vballoon_get_stats(b, &s);
+	J(o, "target_mib", s.target_bytes >> 20);
+	J(o, "actual_mib", s.actual_bytes >> 20);
+	J(o, "target_pages", s.target_bytes >> 12);
+	J(o, "actual_pages", s.actual_bytes >> 12);
+	J(o, "inflated_pages", s.inflated_pages);
+	J(o, "deflated_pages", s.deflated_pages);
+	J(o, "reported_bytes", s.reported_bytes);
+	if (s.guest_stats_valid) {
+		J(o, "swap_in", s.swap_in);
+		J(o, "swap_out", s.swap_out);
+		J(o, "major_faults", s.major_faults);
+		J(o, "minor_faults", s.minor_faults);
+		J(o, "free_memory", s.free_memory);
+		J(o, "total_memory", s.total_memory);
+		J(o, "available_memory", s.available_memory);
+		J(o, "disk_caches", s.disk_caches);
+		J(o, "hugetlb_allocations", s.hugetlb_allocations);
+		J(o, "hugetlb_failures", s.hugetlb_failures);
+		J(o, "stats_age_ms", s.guest_stats_age_ms);
+	}
+	return o;
+}
+
 json_t *vmstats_json(struct vm_persist *p, struct vm *vm)
 {
 	json_t *o = json_object(), *mem = json_object(), *arr;
@@ -200,6 +230,8 @@ json_t *vmstats_json(struct vm_persist *p, struct vm *vm)
 	for (unsigned int i = 0; vm && i < vm->nr_nets; i++)
 		json_array_append_new(arr, net_json(&vm->nets[i]));
 	json_object_set_new(o, "nets", arr);
+	if (vm && vm->balloon)
+		json_object_set_new(o, "balloon", vmstats_balloon_json(vm->balloon));
 	json_object_set_new(o, "threads", threads_json());
 	return o;
 }

@@ -15,6 +15,10 @@
 
 struct vm;
 struct vm_persist;
+struct vballoon;
+
+/* The balloon's target/actual and the guest's memory statistics (Firecracker names). */
+json_t *vmstats_balloon_json(struct vballoon *b);
 
 /* The JSON object served at /vm/stats (vm may be NULL between boots). */
 json_t *vmstats_json(struct vm_persist *p, struct vm *vm);

@@ -8,7 +8,7 @@
 #include "util/log.h"
 
 #define RNG_QUEUE_SIZE 64
-#define PCI_CLASS_OTHERS 0xff0000
+#define PCI_CLASS_OTHERS 0xff0000U
 
 static struct vrng *to_vrng(struct virtio_dev *d)
 {

@@ -19,6 +19,7 @@
 #include "hw/legacy.h"
 #include "resources/affinity.h"
 #include "util/log.h"
+#include "virtio/balloon.h"
 #include "virtio/blk.h"
 #include "virtio/console.h"
 #include "virtio/net.h"
@@ -198,6 +199,14 @@ static int vm_setup_pci(struct vm *vm)
 			return -ENOMEM;
 		err = vcons_create(vm->vcons, STDOUT_FILENO, &vm->mem, &env);
 		if (err || (err = pci_host_add(&vm->pci, &vm->vcons->vpci.pci)) < 0)
+			return err < 0 ? err : -EIO;
+	}
+	if (vm->cfg->balloon.enabled) {
+		vm->balloon = calloc(1, sizeof(*vm->balloon));
+		if (!vm->balloon)
+			return -ENOMEM;
+		err = vballoon_create(vm->balloon, &vm->cfg->balloon, &vm->mem, &env);
+		if (err || (err = pci_host_add(&vm->pci, &vm->balloon->vpci.pci)) < 0)
 			return err < 0 ? err : -EIO;
 	}
 	if (vm->cfg->rng) {
@@ -558,6 +567,11 @@ void vm_destroy(struct vm *vm)
 		vcons_destroy(vm->vcons);
 		free(vm->vcons);
 		vm->vcons = NULL;
+	}
+	if (vm->balloon) {
+		vballoon_destroy(vm->balloon);
+		free(vm->balloon);
+		vm->balloon = NULL;
 	}
 	if (vm->rng) {
 		vrng_destroy(vm->rng);

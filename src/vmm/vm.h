@@ -34,6 +34,7 @@ struct term;
 struct vblk;
 struct vrng;
 struct vnet;
+struct vballoon;
 struct vcons;
 
 /* What survives a guest reboot. */
@@ -91,6 +92,7 @@ struct vm {
 	unsigned int nr_nets;
 	struct vnet *nets; /* one per cfg->nets[] */
 	struct vrng *rng;
+	struct vballoon *balloon;
 	struct vcons *vcons; /* --console virtio */
 	unsigned int nr_vcpus; /* at boot */
 	unsigned int max_vcpus; /* possible (MADT) */
