@@ -47,6 +47,7 @@ enum {
 	OPT_EMULATOR,
 	OPT_IOTHREADS,
 	OPT_BALLOON,
+	OPT_NUMA,
 };
 
 static const struct option run_opts[] = {
@@ -72,6 +73,7 @@ static const struct option run_opts[] = {
 	{ "emulator", required_argument, NULL, OPT_EMULATOR },
 	{ "iothreads", required_argument, NULL, OPT_IOTHREADS },
 	{ "balloon", optional_argument, NULL, OPT_BALLOON },
+	{ "numa", required_argument, NULL, OPT_NUMA },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -92,7 +94,12 @@ void cli_usage(FILE *f)
 	      "                    vCPUs (default 1), their topology, CPU model and pinning\n"
 	      "  --emulator affinity=HOSTCPUS   pin kasou's other threads (main loop, API)\n"
 	      "  --iothreads [N,]affinity=HOSTCPUS  pin the device queue threads\n"
-	      "  --memory SIZE     guest RAM, e.g. 512M, 2G (default 512M)\n"
+	      "  --memory SIZE | size=SIZE[,hugepages=off|2M|1G][,thp=on|off][,prefault=on]\n"
+	      "           [,locked=on][,merge=on|off][,numa-policy=bind|preferred|interleave]\n"
+	      "           [,host-nodes=LIST][,shared=on]\n"
+	      "                    guest RAM (default 512M) and how the host backs it\n"
+	      "  --numa node=ID,cpus=LIST,memory=SIZE[,host-nodes=LIST][,distance=N@D:...]\n"
+	      "                    a guest NUMA node (repeatable; SRAT/SLIT)\n"
 	      "  --name NAME       VM name (default \"kasou\")\n"
 	      "  --no-reboot       exit when the guest reboots instead of restarting it\n"
 	      "  --console MODE    serial: COM1 on stdin/stdout (Ctrl-A x quits); virtio:\n"
@@ -148,7 +155,6 @@ struct parse_state {
 static int parse_one(int opt, const char *arg, struct vm_config *cfg, struct parse_state *st)
 {
 	uint64_t v;
-	int err;
 
 	switch (opt) {
 	case OPT_KERNEL:
@@ -189,20 +195,20 @@ static int parse_one(int opt, const char *arg, struct vm_config *cfg, struct par
 			return bad("%s", why);
 		return 0;
 	}
-	case OPT_MEMORY:
-		err = config_parse_size(arg, &v);
-		if (err)
-			return bad("--memory '%s': not a size (use e.g. 512M or 2G)", arg);
-		if (v < CONFIG_MEM_MIN)
-			return bad("--memory %s: too small, at least %lluM", arg,
-				   (unsigned long long)(CONFIG_MEM_MIN >> 20));
-		if (v > CONFIG_MEM_MAX)
-			return bad("--memory %s: too large, at most %lluG", arg,
-				   (unsigned long long)(CONFIG_MEM_MAX >> 30));
-		if (v & 0xfff)
-			return bad("--memory %s: must be a multiple of 4K", arg);
-		cfg->mem_size = v;
+	case OPT_MEMORY: {
+		char why[CONFIG_ERR_LEN];
+
+		if (config_parse_memory(arg, cfg, why))
+			return bad("--memory %s", why);
 		return 0;
+	}
+	case OPT_NUMA: {
+		char why[CONFIG_ERR_LEN];
+
+		if (config_parse_numa(arg, cfg, why))
+			return bad("--numa '%s': %s", arg, why);
+		return 0;
+	}
 	case OPT_NO_REBOOT:
 		cfg->no_reboot = true;
 		return 0;
@@ -356,6 +362,14 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 		log_error("unexpected argument '%s'", argv[optind]);
 		cli_usage(stderr);
 		return EXIT_USAGE;
+	}
+	{
+		char why[CONFIG_ERR_LEN];
+
+		if (config_numa_finish(cfg, why)) {
+			log_error("%s", why);
+			return EXIT_USAGE;
+		}
 	}
 	if (!cfg->cmdline)
 		set_str(&cfg->cmdline, CLI_DEFAULT_CMDLINE);

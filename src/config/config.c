@@ -13,6 +13,7 @@ void config_init(struct vm_config *cfg)
 	cfg->mem_size = CONFIG_MEM_DEFAULT;
 	cfg->console = CONSOLE_SERIAL;
 	cfg->shutdown_timeout = CONFIG_SHUTDOWN_TIMEOUT;
+	cfg->mem.merge = -1;
 }
 
 void config_free(struct vm_config *cfg)
@@ -22,6 +23,7 @@ void config_free(struct vm_config *cfg)
 	free(cfg->initrd);
 	free(cfg->cmdline);
 	config_free_cpus(&cfg->cpu);
+	config_free_memory(cfg);
 	free(cfg->api_socket);
 	free(cfg->metrics_listen);
 	for (unsigned int i = 0; i < cfg->nr_disks; i++)

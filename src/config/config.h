@@ -137,6 +137,34 @@ struct cgroup_config {
 	struct cgroup_cpu_max vcpus_cpu_max, emulator_cpu_max;
 };
 
+enum numa_policy { NUMA_DEFAULT, NUMA_BIND, NUMA_PREFERRED, NUMA_INTERLEAVE };
+
+#define CONFIG_MAX_NUMA 8
+#define CONFIG_MAX_HOST_NODES 64
+
+/* --memory size=SIZE[,hugepages=off|2M|1G][,thp=on|off][,prefault=on][,locked=on]
+ *          [,merge=on|off][,numa-policy=..][,host-nodes=LIST][,shared=on] */
+struct mem_config {
+	uint64_t hugepage_size; /* 0: normal pages */
+	bool thp_off;
+	bool prefault, locked, shared;
+	int merge; /* -1 untouched, 0 MADV_UNMERGEABLE, 1 MADV_MERGEABLE */
+	enum numa_policy policy;
+	uint64_t host_nodes; /* bitmask of host NUMA nodes */
+	char *host_nodes_str;
+};
+
+/* --numa node=ID,cpus=LIST,memory=SIZE[,host-nodes=LIST][,distance=N@D:N@D] */
+struct numa_node_config {
+	unsigned int id;
+	cpu_set_t vcpus;
+	char *cpus_str;
+	uint64_t size;
+	uint64_t host_nodes; /* 0: follow --memory */
+	char *host_nodes_str;
+	uint8_t distance[CONFIG_MAX_NUMA]; /* 0 = default (10 local, 20 remote) */
+};
+
 struct vm_config {
 	char *name;
 	char *kernel;
@@ -145,6 +173,9 @@ struct vm_config {
 	unsigned int cpus; /* vCPUs at boot */
 	struct cpu_config cpu; /* max, topology, model, PMU, pinning */
 	uint64_t mem_size;
+	struct mem_config mem;
+	unsigned int nr_numa;
+	struct numa_node_config numa[CONFIG_MAX_NUMA];
 	bool no_reboot;
 	enum console_mode console;
 	bool rng; /* virtio-rng */
@@ -206,6 +237,16 @@ int config_cgroup_finish(const struct cgroup_config *c, char *err);
 /* cgroup v1 cpu.shares (2..262144) -> v2 cpu.weight (1..10000), the OCI
  * runtimes' conversion (runc, crun): 1 + ((shares - 2) * 9999) / 262142. */
 unsigned int config_cgroup_weight_from_shares(uint64_t shares);
+
+/* memory.c: --memory (a plain size or key=value list) and --numa. */
+int config_parse_memory(const char *s, struct vm_config *cfg, char *err);
+int config_memory_set(struct vm_config *cfg, const char *key, const char *value, char *err);
+int config_parse_numa(const char *s, struct vm_config *cfg, char *err);
+/* After every option: the guest NUMA nodes cover the memory and the vCPUs. */
+int config_numa_finish(struct vm_config *cfg, char *err);
+/* "0,2-3" -> a bitmask of host NUMA nodes (< 64). */
+int config_parse_nodelist(const char *s, uint64_t *mask);
+void config_free_memory(struct vm_config *cfg);
 
 /* "52:54:00:12:34:56" -> bytes; 0 or -EINVAL. */
 int config_parse_mac(const char *s, uint8_t mac[6]);

@@ -20,7 +20,8 @@ struct guest_region {
 };
 
 struct guest_mem {
-	int fd;
+	int fd; /* memfd for hugetlb/shared RAM, else -1 */
+	uint64_t page_size; /* host page size backing it (4K, 2M, 1G) */
 	uint8_t *host;
 	uint64_t size;
 	unsigned int nr_regions;
@@ -29,8 +30,28 @@ struct guest_mem {
 
 /* Lay out `size` bytes of RAM below and above the hole (no allocation). */
 void guest_mem_layout(struct guest_mem *mem, uint64_t size);
-/* Create the memfd and map it. -errno on failure. */
+/* Anonymous THP-backed RAM (the default). -errno on failure. */
 int guest_mem_create(struct guest_mem *mem, uint64_t size);
+
+struct mem_config;
+
+/* How the host backs guest RAM; one host-node mask per guest NUMA node range. */
+struct guest_mem_backing {
+	const struct mem_config *m;
+	unsigned int nr_nodes;
+	struct {
+		uint64_t size; /* bytes of guest RAM, in guest-physical order */
+		uint64_t host_nodes; /* 0: the --memory policy */
+	} nodes[8];
+};
+
+/*
+ * RAM backed as asked: hugetlb memfd, shared memfd or anonymous; THP, KSM,
+ * NUMA placement (mbind), prefault and mlock. -errno with one line in `why`
+ * (256 bytes) naming what to change on the host.
+ */
+int guest_mem_create_backed(struct guest_mem *mem, uint64_t size,
+			    const struct guest_mem_backing *b, char *why);
 void guest_mem_destroy(struct guest_mem *mem);
 
 /* Host pointer for [gpa, gpa+len) or NULL if any byte is outside RAM. */

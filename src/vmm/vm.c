@@ -94,11 +94,20 @@ static int vm_setup_kvm(struct vm *vm)
 
 static int vm_setup_memory(struct vm *vm)
 {
-	int err = guest_mem_create(&vm->mem, vm->cfg->mem_size);
+	struct guest_mem_backing b = { .m = &vm->cfg->mem, .nr_nodes = vm->cfg->nr_numa };
+	char why[256];
+	int err;
 
+	/* guest NUMA nodes take consecutive slices of RAM, node 0 first */
+	for (unsigned int id = 0; id < vm->cfg->nr_numa; id++)
+		for (unsigned int i = 0; i < vm->cfg->nr_numa; i++)
+			if (vm->cfg->numa[i].id == id) {
+				b.nodes[id].size = vm->cfg->numa[i].size;
+				b.nodes[id].host_nodes = vm->cfg->numa[i].host_nodes;
+			}
+	err = guest_mem_create_backed(&vm->mem, vm->cfg->mem_size, &b, why);
 	if (err) {
-		log_error("cannot allocate %llu MiB of guest memory: %s",
-			  (unsigned long long)(vm->cfg->mem_size >> 20), strerror(-err));
+		log_error("--memory: %s", why);
 		return err;
 	}
 	for (unsigned int i = 0; i < vm->mem.nr_regions; i++) {
