@@ -247,6 +247,7 @@ int config_numa_finish(struct vm_config *cfg, char *err);
 /* "0,2-3" -> a bitmask of host NUMA nodes (< 64). */
 int config_parse_nodelist(const char *s, uint64_t *mask);
 void config_free_memory(struct vm_config *cfg);
+void config_free_memory_numa(struct vm_config *cfg);
 
 /* "52:54:00:12:34:56" -> bytes; 0 or -EINVAL. */
 int config_parse_mac(const char *s, uint8_t mac[6]);

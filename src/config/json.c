@@ -258,6 +258,43 @@ static int apply(struct vm_config *cfg, json_t *root, char *err)
 			rc = get_string(v, key, dst, err);
 		} else if (!strcmp(key, "cpus")) {
 			rc = cpus_from_json(cfg, v, err);
+		} else if (!strcmp(key, "memory") && json_is_object(v)) {
+			const char *k2;
+			json_t *x;
+			char val[256], sub[CONFIG_ERR_LEN];
+
+			json_object_foreach(v, k2, x) {
+				if (json_is_boolean(x))
+					snprintf(val, sizeof(val), "%s", json_is_true(x) ? "on" : "off");
+				else if (scalar(x, val, sizeof(val)))
+					return jerr(err, "$.memory.%s: expected a string, integer or boolean", k2);
+				if (config_memory_set(cfg, k2, val, sub))
+					return jerr(err, "$.memory.%s: %s", k2, sub);
+			}
+		} else if (!strcmp(key, "numa")) {
+			size_t i;
+			json_t *node;
+
+			if (!json_is_array(v))
+				return jerr(err, "$.numa: expected an array of nodes");
+			config_free_memory_numa(cfg);
+			json_array_foreach(v, i, node) {
+				const char *k2;
+				json_t *x;
+				char opt[1024] = "", val[256], sub[CONFIG_ERR_LEN];
+				size_t o = 0;
+
+				if (!json_is_object(node))
+					return jerr(err, "$.numa[%zu]: expected an object", i);
+				json_object_foreach(node, k2, x) {
+					if (scalar(x, val, sizeof(val)))
+						return jerr(err, "$.numa[%zu].%s: expected a string or integer", i, k2);
+					o += (size_t)snprintf(opt + o, sizeof(opt) - o, "%s%s=%s", o ? "," : "", k2,
+							      val);
+				}
+				if (o >= sizeof(opt) || config_parse_numa(opt, cfg, sub))
+					return jerr(err, "$.numa[%zu]: %s", i, o >= sizeof(opt) ? "too long" : sub);
+			}
 		} else if (!strcmp(key, "memory")) {
 			if (json_is_string(v)) {
 				if (config_parse_size(json_string_value(v), &u))
@@ -503,7 +540,51 @@ char *config_to_json(const struct vm_config *cfg)
 			json_object_set_new(io, "affinity", json_string(cfg->cpu.io_str));
 		json_object_set_new(o, "iothreads", io);
 	}
-	json_object_set_new(o, "memory", json_integer((json_int_t)cfg->mem_size));
+	if (cfg->mem.hugepage_size || cfg->mem.thp_off || cfg->mem.prefault || cfg->mem.locked ||
+	    cfg->mem.shared || cfg->mem.merge >= 0 || cfg->mem.host_nodes) {
+		static const char *pol[] = { "default", "bind", "preferred", "interleave" };
+		json_t *m = json_object();
+
+		json_object_set_new(m, "size", json_integer((json_int_t)cfg->mem_size));
+		json_object_set_new(m, "hugepages", json_string(!cfg->mem.hugepage_size ? "off"
+								: cfg->mem.hugepage_size == (1ULL << 30) ? "1G"
+													 : "2M"));
+		json_object_set_new(m, "thp", json_boolean(!cfg->mem.thp_off));
+		json_object_set_new(m, "prefault", json_boolean(cfg->mem.prefault));
+		json_object_set_new(m, "locked", json_boolean(cfg->mem.locked));
+		json_object_set_new(m, "shared", json_boolean(cfg->mem.shared));
+		if (cfg->mem.merge >= 0)
+			json_object_set_new(m, "merge", json_boolean(cfg->mem.merge));
+		if (cfg->mem.host_nodes_str) {
+			json_object_set_new(m, "numa-policy", json_string(pol[cfg->mem.policy]));
+			json_object_set_new(m, "host-nodes", json_string(cfg->mem.host_nodes_str));
+		}
+		json_object_set_new(o, "memory", m);
+	} else {
+		json_object_set_new(o, "memory", json_integer((json_int_t)cfg->mem_size));
+	}
+	if (cfg->nr_numa) {
+		json_t *a = json_array();
+
+		for (unsigned int i = 0; i < cfg->nr_numa; i++) {
+			const struct numa_node_config *n = &cfg->numa[i];
+			json_t *x = json_pack("{s:i, s:s, s:I}", "node", (int)n->id, "cpus", n->cpus_str,
+					      "memory", (json_int_t)n->size);
+			char d[128] = "";
+			size_t off = 0;
+
+			if (n->host_nodes_str)
+				json_object_set_new(x, "host-nodes", json_string(n->host_nodes_str));
+			for (unsigned int j = 0; j < CONFIG_MAX_NUMA; j++)
+				if (n->distance[j])
+					off += (size_t)snprintf(d + off, sizeof(d) - off, "%s%u@%u", off ? ":" : "",
+								j, n->distance[j]);
+			if (off)
+				json_object_set_new(x, "distance", json_string(d));
+			json_array_append_new(a, x);
+		}
+		json_object_set_new(o, "numa", a);
+	}
 	json_object_set_new(o, "no_reboot", json_boolean(cfg->no_reboot));
 	json_object_set_new(o, "console", json_string(consoles[cfg->console]));
 	json_object_set_new(o, "rng", json_boolean(cfg->rng));

@@ -283,13 +283,18 @@ int config_numa_finish(struct vm_config *cfg, char *err)
 	return 0;
 }
 
-void config_free_memory(struct vm_config *cfg)
+void config_free_memory_numa(struct vm_config *cfg)
 {
-	free(cfg->mem.host_nodes_str);
-	cfg->mem.host_nodes_str = NULL;
 	for (unsigned int i = 0; i < cfg->nr_numa; i++) {
 		free(cfg->numa[i].cpus_str);
 		free(cfg->numa[i].host_nodes_str);
 	}
 	cfg->nr_numa = 0;
+}
+
+void config_free_memory(struct vm_config *cfg)
+{
+	free(cfg->mem.host_nodes_str);
+	cfg->mem.host_nodes_str = NULL;
+	config_free_memory_numa(cfg);
 }

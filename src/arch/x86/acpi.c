@@ -255,13 +255,87 @@ static int build_mcfg(struct acpi_buf *b, const struct acpi_params *p, uint64_t 
 	return 0;
 }
 
+struct srat_cpu {
+	uint8_t type, length, domain_lo, apic_id;
+	uint32_t flags;
+	uint8_t sapic_eid, domain_hi[3];
+	uint32_t clock_domain;
+} __attribute__((packed));
+
+struct srat_mem {
+	uint8_t type, length;
+	uint32_t domain;
+	uint16_t reserved1;
+	uint64_t base, len;
+	uint32_t reserved2, flags;
+	uint64_t reserved3;
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct srat_cpu) == 16, "SRAT processor affinity is 16 bytes");
+_Static_assert(sizeof(struct srat_mem) == 40, "SRAT memory affinity is 40 bytes");
+
+/* SRAT: which node each vCPU (by APIC ID) and each RAM range belongs to. */
+static int build_srat(struct acpi_buf *b, const struct acpi_params *p, uint64_t *gpa)
+{
+	unsigned int ncpu = p->nr_possible ? p->nr_possible : p->nr_cpus;
+	size_t len = sizeof(struct acpi_sdt_header) + 12 + ncpu * sizeof(struct srat_cpu) +
+		     p->nr_mem_ranges * sizeof(struct srat_mem);
+	uint8_t *t = acpi_alloc(b, len, gpa), *q;
+	uint32_t one = 1;
+
+	if (!t)
+		return -ENOSPC;
+	q = t + sizeof(struct acpi_sdt_header);
+	memcpy(q, &one, 4); /* reserved, 1 for compatibility */
+	q += 12;
+	for (unsigned int i = 0; i < ncpu; i++) {
+		struct srat_cpu c = { .type = 0, .length = sizeof(c),
+				      .domain_lo = p->cpu_node ? p->cpu_node[i] : 0,
+				      .apic_id = (uint8_t)(p->apic_ids ? p->apic_ids[i] : i),
+				      .flags = 1 };
+
+		memcpy(q, &c, sizeof(c));
+		q += sizeof(c);
+	}
+	for (unsigned int i = 0; i < p->nr_mem_ranges; i++) {
+		struct srat_mem m = { .type = 1, .length = sizeof(m), .domain = p->mem_ranges[i].node,
+				      .base = p->mem_ranges[i].base, .len = p->mem_ranges[i].len,
+				      .flags = 1 };
+
+		memcpy(q, &m, sizeof(m));
+		q += sizeof(m);
+	}
+	header_init((struct acpi_sdt_header *)t, "SRAT", (uint32_t)len, 3);
+	return 0;
+}
+
+/* SLIT: relative distances, 10 on the diagonal, 20 elsewhere unless set. */
+static int build_slit(struct acpi_buf *b, const struct acpi_params *p, uint64_t *gpa)
+{
+	unsigned int n = p->nr_numa;
+	size_t len = sizeof(struct acpi_sdt_header) + 8 + (size_t)n * n;
+	uint8_t *t = acpi_alloc(b, len, gpa), *q;
+	uint64_t localities = n;
+
+	if (!t)
+		return -ENOSPC;
+	q = t + sizeof(struct acpi_sdt_header);
+	memcpy(q, &localities, 8);
+	q += 8;
+	for (unsigned int i = 0; i < n; i++)
+		for (unsigned int j = 0; j < n; j++)
+			*q++ = p->distance[i][j] ? p->distance[i][j] : i == j ? 10 : 20;
+	header_init((struct acpi_sdt_header *)t, "SLIT", (uint32_t)len, 1);
+	return 0;
+}
+
 long acpi_build(uint8_t *buf, size_t size, uint64_t gpa, const struct acpi_params *p)
 {
 	struct acpi_buf b = { .base = buf, .size = size, .used = 0, .gpa = gpa };
 	struct acpi_rsdp *rsdp;
 	struct acpi_sdt_header *xsdt;
 	uint64_t rsdp_gpa, dsdt_gpa, xsdt_gpa;
-	uint64_t entries[3];
+	uint64_t entries[5];
 	unsigned int n = 2;
 
 	rsdp = acpi_alloc(&b, sizeof(*rsdp), &rsdp_gpa);
@@ -270,6 +344,8 @@ long acpi_build(uint8_t *buf, size_t size, uint64_t gpa, const struct acpi_param
 	if (build_fadt(&b, dsdt_gpa, &entries[0]) || build_madt(&b, p, &entries[1]))
 		return -ENOSPC;
 	if (p->ecam_size && build_mcfg(&b, p, &entries[n++]))
+		return -ENOSPC;
+	if (p->nr_numa && (build_srat(&b, p, &entries[n++]) || build_slit(&b, p, &entries[n++])))
 		return -ENOSPC;
 	xsdt = acpi_alloc(&b, sizeof(*xsdt) + n * 8, &xsdt_gpa);
 	if (!xsdt)

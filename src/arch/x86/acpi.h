@@ -44,6 +44,15 @@ struct acpi_params {
 	 * NULL: nr_cpus entries with APIC ID = index */
 	unsigned int nr_possible;
 	const uint32_t *apic_ids;
+	/* guest NUMA (SRAT/SLIT) when nr_numa > 0 */
+	unsigned int nr_numa;
+	unsigned int nr_mem_ranges;
+	struct {
+		uint64_t base, len;
+		unsigned int node;
+	} mem_ranges[2 * 8];
+	const uint8_t *cpu_node; /* per possible vCPU */
+	uint8_t distance[8][8];
 	/* PCI host bridge (omitted from the DSDT when ecam_size is 0) */
 	uint64_t ecam_base, ecam_size;
 	uint64_t mmio32_base, mmio32_size;

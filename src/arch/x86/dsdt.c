@@ -58,6 +58,10 @@ static void dsdt_pci(struct aml *a, const struct acpi_params *p)
 	aml_integer(a, 0);
 	aml_name(a, "_UID");
 	aml_integer(a, 0);
+	if (p->nr_numa) { /* the host bridge and its devices sit on guest node 0 */
+		aml_name(a, "_PXM");
+		aml_integer(a, 0);
+	}
 	aml_name(a, "_CRS");
 	buf = aml_buffer_begin(a);
 	aml_res_word_bus(a, 0, (uint16_t)((p->ecam_size >> 20) - 1));
