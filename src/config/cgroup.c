@@ -21,10 +21,10 @@
 
 #define CPU_PERIOD_MIN 1000ULL /* us: the kernel's 1 ms .. 1 s */
 #define CPU_PERIOD_MAX 1000000ULL
-#define CPU_QUOTA_MIN 1000ULL /* us: the kernel refuses less than 1 ms */
-#define CPU_MAX_CPUS 4096ULL /* a quota may cover at most this many CPUs */
-#define IO_MAJOR_MAX 4095U /* dev_t: 12-bit major, 20-bit minor */
-#define IO_MINOR_MAX 1048575U
+#define CPU_QUOTA_MIN  1000ULL /* us: the kernel refuses less than 1 ms */
+#define CPU_MAX_CPUS   4096ULL /* a quota may cover at most this many CPUs */
+#define IO_MAJOR_MAX   4095U   /* dev_t: 12-bit major, 20-bit minor */
+#define IO_MINOR_MAX   1048575U
 
 static int cg_err(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int cg_err(char *err, const char *fmt, ...)
@@ -42,8 +42,8 @@ static int parse_weight(const char *key, const char *v, unsigned int *out, char 
 	uint64_t n;
 
 	if (config_parse_uint(v, 1, CGROUP_WEIGHT_MAX, &n))
-		return cg_err(err, "%s='%s': between 1 and %d (the kernel's default is 100)", key, v,
-			      CGROUP_WEIGHT_MAX);
+		return cg_err(err, "%s='%s': between 1 and %d (the kernel's default is 100)", key,
+			      v, CGROUP_WEIGHT_MAX);
 	*out = (unsigned int)n;
 	return 0;
 }
@@ -88,8 +88,9 @@ static int parse_cpu_max(const char *key, const char *v, struct cgroup_cpu_max *
 			if (config_parse_uint(buf, 0, UINT64_MAX, &quota))
 				goto usage;
 			if (quota < CPU_QUOTA_MIN || quota > period * CPU_MAX_CPUS)
-				return cg_err(err, "%s='%s': the quota must be %llu us to %llu periods", key,
-					      v, CPU_QUOTA_MIN, CPU_MAX_CPUS);
+				return cg_err(err,
+					      "%s='%s': the quota must be %llu us to %llu periods",
+					      key, v, CPU_QUOTA_MIN, CPU_MAX_CPUS);
 		}
 	}
 	m->set = true;
@@ -98,8 +99,10 @@ static int parse_cpu_max(const char *key, const char *v, struct cgroup_cpu_max *
 	m->period_us = period;
 	return 0;
 usage:
-	return cg_err(err, "%s='%s': use QUOTA/PERIOD in us (50000/100000), max/PERIOD, max, "
-			   "or PERCENT%% of one CPU (150%%)", key, v);
+	return cg_err(err,
+		      "%s='%s': use QUOTA/PERIOD in us (50000/100000), max/PERIOD, max, "
+		      "or PERCENT%% of one CPU (150%%)",
+		      key, v);
 }
 
 static int parse_bytes(const char *key, const char *v, struct cgroup_val *out, char *err)
@@ -150,16 +153,18 @@ static int parse_io_max(const char *v, struct cgroup_config *c, char *err)
 			dst = tok[0] == 'r' ? &io.riops : &io.wiops;
 			bytes = false;
 		} else {
-			return cg_err(err, "io.max='%s': unknown limit '%s' (use rbps, wbps, riops, wiops)",
-				      v, tok);
+			return cg_err(
+				err,
+				"io.max='%s': unknown limit '%s' (use rbps, wbps, riops, wiops)", v,
+				tok);
 		}
 		if (!strcmp(eq + 1, "max")) {
 			dst->kind = CGROUP_VAL_MAX;
 		} else if ((bytes ? config_parse_size(eq + 1, &dst->num)
 				  : config_parse_uint(eq + 1, 0, UINT64_MAX, &dst->num)) ||
 			   !dst->num) {
-			return cg_err(err, "io.max='%s': %s='%s': %s at least 1, or max", v, tok, eq + 1,
-				      bytes ? "a byte rate (10M)" : "a number");
+			return cg_err(err, "io.max='%s': %s='%s': %s at least 1, or max", v, tok,
+				      eq + 1, bytes ? "a byte rate (10M)" : "a number");
 		} else {
 			dst->kind = CGROUP_VAL_NUM;
 		}
@@ -178,8 +183,10 @@ static int parse_io_max(const char *v, struct cgroup_config *c, char *err)
 		c->nr_io_max++;
 	return 0;
 usage:
-	return cg_err(err, "io.max='%s': use MAJ:MIN:rbps=N:wbps=N:riops=N:wiops=N (at least one "
-			   "limit; rates take sizes like 10M; any may be max)", v);
+	return cg_err(err,
+		      "io.max='%s': use MAJ:MIN:rbps=N:wbps=N:riops=N:wiops=N (at least one "
+		      "limit; rates take sizes like 10M; any may be max)",
+		      v);
 }
 
 /* A CPU or node list, "0-3,8": written [0-3,8] (or 0-3,,8) inside an option. */
@@ -226,9 +233,10 @@ static int parse_path(const char *v, struct cgroup_config *c, char *err)
 	c->path[len] = 0;
 	return 0;
 usage:
-	return cg_err(err, "path='%s': an absolute directory under the cgroup v2 mount, at most %d "
-			   "characters, no . or .. (e.g. /sys/fs/cgroup/kasou/vm1)", v,
-		      CGROUP_PATH_LEN - 1);
+	return cg_err(err,
+		      "path='%s': an absolute directory under the cgroup v2 mount, at most %d "
+		      "characters, no . or .. (e.g. /sys/fs/cgroup/kasou/vm1)",
+		      v, CGROUP_PATH_LEN - 1);
 }
 
 int config_cgroup_set(struct cgroup_config *c, const char *k, const char *v, char *err)
@@ -273,9 +281,11 @@ int config_cgroup_set(struct cgroup_config *c, const char *k, const char *v, cha
 		return parse_weight(k, v, &c->emulator_cpu_weight, err);
 	if (!strcmp(k, "emulator.cpu.max"))
 		return parse_cpu_max(k, v, &c->emulator_cpu_max, err);
-	return cg_err(err, "unknown key '%s' (use path, cpu.weight, cpu.max, memory.max, "
-			   "memory.high, memory.min, memory.swap.max, io.weight, io.max, cpuset.cpus, "
-			   "cpuset.mems, threads, vcpus.cpu.*, emulator.cpu.*)", k);
+	return cg_err(err,
+		      "unknown key '%s' (use path, cpu.weight, cpu.max, memory.max, "
+		      "memory.high, memory.min, memory.swap.max, io.weight, io.max, cpuset.cpus, "
+		      "cpuset.mems, threads, vcpus.cpu.*, emulator.cpu.*)",
+		      k);
 }
 
 int config_cgroup_finish(const struct cgroup_config *c, char *err)
@@ -289,7 +299,8 @@ int config_cgroup_finish(const struct cgroup_config *c, char *err)
 		return 0;
 	for (size_t i = 0; i < sizeof(sub_set) / sizeof(sub_set[0]); i++)
 		if (sub_set[i])
-			return cg_err(err, "%s needs threads=on (the vcpus/ and emulator/ sub-groups)",
+			return cg_err(err,
+				      "%s needs threads=on (the vcpus/ and emulator/ sub-groups)",
 				      sub_keys[i]);
 	return 0;
 }

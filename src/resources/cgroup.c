@@ -22,13 +22,14 @@
 #include "util/log.h"
 
 #define CGROUP_DEFAULT_ROOT "/sys/fs/cgroup"
+
 struct vm_cgroup {
-	pthread_mutex_t lock; /* cgroup_set(): cfg and the controller walk */
+	pthread_mutex_t lock;	  /* cgroup_set(): cfg and the controller walk */
 	struct cgroup_config cfg; /* the limits in force */
-	struct cgroupfs fs; /* the cgroup2 mount */
-	bool moved; /* the process is in the group */
+	struct cgroupfs fs;	  /* the cgroup2 mount */
+	bool moved;		  /* the process is in the group */
 	pid_t pid;
-	char path[PATH_MAX]; /* the VM's group */
+	char path[PATH_MAX];   /* the VM's group */
 	char origin[PATH_MAX]; /* the group the process came from */
 };
 
@@ -114,9 +115,11 @@ static int write_limits(const struct vm_cgroup *cg, const struct cgroup_config *
 	char text[256], dir[PATH_MAX];
 	int rc;
 
-	if (c->cpuset_cpus[0] && (rc = cgfs_put(&cg->fs, cg->path, "cpuset.cpus", c->cpuset_cpus, why)))
+	if (c->cpuset_cpus[0] &&
+	    (rc = cgfs_put(&cg->fs, cg->path, "cpuset.cpus", c->cpuset_cpus, why)))
 		return rc;
-	if (c->cpuset_mems[0] && (rc = cgfs_put(&cg->fs, cg->path, "cpuset.mems", c->cpuset_mems, why)))
+	if (c->cpuset_mems[0] &&
+	    (rc = cgfs_put(&cg->fs, cg->path, "cpuset.mems", c->cpuset_mems, why)))
 		return rc;
 	if ((rc = put_cpu(cg, cg->path, c->cpu_weight, &c->cpu_max, why)))
 		return rc;
@@ -201,7 +204,9 @@ static int init_paths(struct vm_cgroup *cg, const char *vm_name, char *why)
 
 	cg->fs.fake = test_root.set && test_root.fake;
 	snprintf(cg->fs.root, sizeof(cg->fs.root), "%s",
-		 test_root.set ? test_root.root : env && *env ? env : CGROUP_DEFAULT_ROOT);
+		 test_root.set ? test_root.root
+		 : env && *env ? env
+			       : CGROUP_DEFAULT_ROOT);
 	rlen = strlen(cg->fs.root);
 	while (rlen > 1 && cg->fs.root[rlen - 1] == '/')
 		cg->fs.root[--rlen] = 0;
@@ -212,15 +217,17 @@ static int init_paths(struct vm_cgroup *cg, const char *vm_name, char *why)
 	} else {
 		if (!vm_name || !*vm_name || strchr(vm_name, '/') || !strcmp(vm_name, ".") ||
 		    !strcmp(vm_name, ".."))
-			return cgfs_fail(why, -EINVAL, "VM name '%s' cannot name a cgroup: give path=",
-				    vm_name ? vm_name : "");
-		if ((size_t)snprintf(cg->path, sizeof(cg->path), "%s/kasou/%s", cg->fs.root, vm_name) >=
-		    sizeof(cg->path) - 16)
-			return cgfs_fail(why, -ENAMETOOLONG, "cgroup path for VM '%s' is too long", vm_name);
+			return cgfs_fail(why, -EINVAL,
+					 "VM name '%s' cannot name a cgroup: give path=",
+					 vm_name ? vm_name : "");
+		if ((size_t)snprintf(cg->path, sizeof(cg->path), "%s/kasou/%s", cg->fs.root,
+				     vm_name) >= sizeof(cg->path) - 16)
+			return cgfs_fail(why, -ENAMETOOLONG, "cgroup path for VM '%s' is too long",
+					 vm_name);
 	}
 	if (strncmp(cg->path, cg->fs.root, rlen) || cg->path[rlen] != '/' || !cg->path[rlen + 1])
-		return cgfs_fail(why, -EINVAL, "path=%s is not under the cgroup v2 mount %s", cg->path,
-			    cg->fs.root);
+		return cgfs_fail(why, -EINVAL, "path=%s is not under the cgroup v2 mount %s",
+				 cg->path, cg->fs.root);
 	cgfs_origin(&cg->fs, cg->path, cg->origin);
 	return 0;
 }
@@ -306,7 +313,8 @@ int cgroup_set(struct vm_cgroup *cg, const char *key, const char *value, char *w
 	/* `one` holds just this key: its writes and the controllers it needs */
 	memset(&one, 0, sizeof(one));
 	one.threads = cg->cfg.threads;
-	if ((rc = config_cgroup_set(&one, key, value, why)) || (rc = config_cgroup_finish(&one, why)))
+	if ((rc = config_cgroup_set(&one, key, value, why)) ||
+	    (rc = config_cgroup_finish(&one, why)))
 		return rc;
 	pthread_mutex_lock(&cg->lock);
 	next = cg->cfg;

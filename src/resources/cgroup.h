@@ -22,7 +22,8 @@
  *
  * Errors: -errno and one line in `why` (CONFIG_ERR_LEN bytes), e.g.
  *   cgroup v2 is not mounted at /sys/fs/cgroup
- *   cannot create /sys/fs/cgroup/kasou/vm1: Permission denied: run as root or delegate the subtree to this user
+ *   cannot create /sys/fs/cgroup/kasou/vm1: Permission denied: run as root or delegate
+ *     the subtree to this user
  *   controller io is not enabled in /sys/fs/cgroup (cgroup.controllers lists cpu memory pids)
  *
  * The cgroupfs root is /sys/fs/cgroup, or $KASOU_CGROUP_ROOT (a hybrid host

@@ -106,11 +106,13 @@ int cgfs_put(const struct cgroupfs *fs, const char *dir, const char *file, const
 	int rc = cgfs_write(fs, dir, file, text);
 
 	if (rc == -ENOENT)
-		return cgfs_fail(why, rc, "cannot write '%s' to %s/%s: no such file (the controller is not "
-				     "enabled there, or this kernel lacks the feature)", text, dir, file);
+		return cgfs_fail(why, rc,
+				 "cannot write '%s' to %s/%s: no such file (the controller is not "
+				 "enabled there, or this kernel lacks the feature)",
+				 text, dir, file);
 	if (rc)
-		return cgfs_fail(why, rc, "cannot write '%s' to %s/%s: %s%s", text, dir, file, strerror(-rc),
-			    hint(rc));
+		return cgfs_fail(why, rc, "cannot write '%s' to %s/%s: %s%s", text, dir, file,
+				 strerror(-rc), hint(rc));
 	return 0;
 }
 
@@ -174,8 +176,8 @@ static void ctl_str(unsigned int mask, bool plus, char *out, size_t len)
 	out[0] = 0;
 	for (size_t i = 0; i < NR_CTL; i++)
 		if (mask & (1u << i))
-			n += (size_t)snprintf(out + n, len - n, "%s%s%s", n ? " " : "", plus ? "+" : "",
-					      ctl_names[i]);
+			n += (size_t)snprintf(out + n, len - n, "%s%s%s", n ? " " : "",
+					      plus ? "+" : "", ctl_names[i]);
 }
 
 int cgfs_enable(const struct cgroupfs *fs, const char *dir, unsigned int mask, char *why)
@@ -196,9 +198,11 @@ int cgfs_enable(const struct cgroupfs *fs, const char *dir, unsigned int mask, c
 	if (missing) {
 		trim(text);
 		ctl_str(missing, false, names, sizeof(names));
-		return cgfs_fail(why, -EOPNOTSUPP, "controller%s %s %s not enabled in %s (cgroup.controllers %s%s)",
-			    strchr(names, ' ') ? "s" : "", names, strchr(names, ' ') ? "are" : "is", dir,
-			    text[0] ? "lists " : "is empty", text);
+		return cgfs_fail(why, -EOPNOTSUPP,
+				 "controller%s %s %s not enabled in %s (cgroup.controllers %s%s)",
+				 strchr(names, ' ') ? "s" : "", names,
+				 strchr(names, ' ') ? "are" : "is", dir,
+				 text[0] ? "lists " : "is empty", text);
 	}
 	if (cgfs_join(p, dir, "cgroup.subtree_control"))
 		return cgfs_fail(why, -ENAMETOOLONG, "%s: path too long", dir);
@@ -211,12 +215,13 @@ int cgfs_enable(const struct cgroupfs *fs, const char *dir, unsigned int mask, c
 	ctl_str(missing, true, names, sizeof(names));
 	rc = cgfs_write(fs, dir, "cgroup.subtree_control", names);
 	if (rc == -EBUSY)
-		return cgfs_fail(why, rc, "cannot enable %s in %s/cgroup.subtree_control: %s (it holds "
-				     "processes of its own: choose a path= whose parents hold none)",
-			    names, dir, strerror(-rc));
+		return cgfs_fail(why, rc,
+				 "cannot enable %s in %s/cgroup.subtree_control: %s (it holds "
+				 "processes of its own: choose a path= whose parents hold none)",
+				 names, dir, strerror(-rc));
 	if (rc)
-		return cgfs_fail(why, rc, "cannot enable %s in %s/cgroup.subtree_control: %s%s", names, dir,
-			    strerror(-rc), hint(rc));
+		return cgfs_fail(why, rc, "cannot enable %s in %s/cgroup.subtree_control: %s%s",
+				 names, dir, strerror(-rc), hint(rc));
 	return 0;
 }
 
@@ -237,7 +242,8 @@ int cgfs_ensure_parents(const struct cgroupfs *fs, const char *path, unsigned in
 		dir[p - path] = 0;
 		if (mkdir(dir, 0755) && errno != EEXIST) {
 			rc = -errno;
-			return cgfs_fail(why, rc, "cannot create %s: %s%s", dir, strerror(-rc), hint(rc));
+			return cgfs_fail(why, rc, "cannot create %s: %s%s", dir, strerror(-rc),
+					 hint(rc));
 		}
 	}
 }
@@ -268,7 +274,8 @@ int cgfs_remove(const struct cgroupfs *fs, const char *dir)
 		struct stat st;
 		bool is_dir;
 
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || cgfs_join(p, dir, e->d_name))
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+		    cgfs_join(p, dir, e->d_name))
 			continue;
 		is_dir = e->d_type == DT_DIR ||
 			 (e->d_type == DT_UNKNOWN && !lstat(p, &st) && S_ISDIR(st.st_mode));
@@ -297,12 +304,15 @@ int cgfs_create(const struct cgroupfs *fs, const char *path, char *why)
 	if (rc != -EEXIST)
 		return cgfs_fail(why, rc, "cannot create %s: %s%s", path, strerror(-rc), hint(rc));
 	if (populated(path))
-		return cgfs_fail(why, -EBUSY, "%s already exists and holds processes (another VM of "
-					      "that name?)", path);
+		return cgfs_fail(why, -EBUSY,
+				 "%s already exists and holds processes (another VM of "
+				 "that name?)",
+				 path);
 	rc = cgfs_remove(fs, path);
 	if (rc)
-		return cgfs_fail(why, rc, "%s is left from an earlier run and cannot be removed: %s%s",
-				 path, strerror(-rc), hint(rc));
+		return cgfs_fail(why, rc,
+				 "%s is left from an earlier run and cannot be removed: %s%s", path,
+				 strerror(-rc), hint(rc));
 	log_warn("cgroup %s was left from an earlier run: created afresh", path);
 	return cgfs_mkdir(path, why);
 }
@@ -333,7 +343,7 @@ int cgfs_move_threads(const struct cgroupfs *fs, const char *dir, char *why)
 			rc = 0;
 		if (rc)
 			rc = cgfs_fail(why, rc, "cannot move thread %s to %s: %s%s", e->d_name, dir,
-				  strerror(-rc), hint(rc));
+				       strerror(-rc), hint(rc));
 	}
 	closedir(d);
 	return rc;
@@ -350,7 +360,8 @@ void cgfs_origin(const struct cgroupfs *fs, const char *group, char *out)
 		if (strncmp(line, "0::/", 4))
 			continue;
 		trim(line);
-		if (line[4] && (size_t)snprintf(out, PATH_MAX, "%s%s", fs->root, line + 3) >= PATH_MAX)
+		if (line[4] &&
+		    (size_t)snprintf(out, PATH_MAX, "%s%s", fs->root, line + 3) >= PATH_MAX)
 			snprintf(out, PATH_MAX, "%s", fs->root);
 		break;
 	}
@@ -372,13 +383,13 @@ int cgfs_check_mount(const char *root, char *why)
 	/* a hybrid host has cgroup2 elsewhere (/sys/fs/cgroup/unified) */
 	f = fopen("/proc/self/mountinfo", "re");
 	while (f && fgets(line, sizeof(line), f))
-		if (strstr(line, " - cgroup2 ") && sscanf(line, "%*s %*s %*s %*s %4095s", other) == 1)
+		if (strstr(line, " - cgroup2 ") &&
+		    sscanf(line, "%*s %*s %*s %*s %4095s", other) == 1)
 			break;
 	if (f)
 		fclose(f);
 	if (other[0] && strcmp(other, root))
-		snprintf(tail, sizeof(tail), " (cgroup2 is mounted at %s: KASOU_CGROUP_ROOT=%s uses it)",
-			 other, other);
+		snprintf(tail, sizeof(tail),
+			 " (cgroup2 is mounted at %s: KASOU_CGROUP_ROOT=%s uses it)", other, other);
 	return cgfs_fail(why, -ENODEV, "cgroup v2 is not mounted at %s%s", root, tail);
 }
-

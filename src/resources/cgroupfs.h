@@ -48,8 +48,7 @@ int cgfs_check_mount(const char *root, char *why);
  * add to cgroup.subtree_control only what it lacks. */
 int cgfs_enable(const struct cgroupfs *fs, const char *dir, unsigned int mask, char *why);
 /* From the root down to path's parent: mkdir what is missing, enable mask at each level. */
-int cgfs_ensure_parents(const struct cgroupfs *fs, const char *path, unsigned int mask,
-			char *why);
+int cgfs_ensure_parents(const struct cgroupfs *fs, const char *path, unsigned int mask, char *why);
 int cgfs_mkdir(const char *dir, char *why);
 /* mkdir a group; one left by a run that died (no processes) is removed
  * first, one still populated is -EBUSY. */
