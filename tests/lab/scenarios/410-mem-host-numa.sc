@@ -10,11 +10,17 @@ echo LAB-READY
 sleep 30
 --- l1 ---
 [ -d /sys/devices/system/node/node1 ] && pass two-nodes || fail two-nodes "L1 has no node 1"
-kasou run --kernel "$KERNEL" --initrd "$INITRD" --cmdline "console=ttyS0 quiet panic=-1" \
+"$KASOU" run --kernel "$KERNEL" --initrd "$INITRD" --cmdline "console=ttyS0 quiet panic=-1" \
 	--memory size=256M,host-nodes=1,numa-policy=bind,prefault=on --api-socket none </dev/null >"$TMPDIR/out" 2>&1 &
 pid=$!
 wait_for LAB-READY "$TMPDIR/out" 90 $pid
-line=$(grep "kasou-guest-ram" /proc/$pid/numa_maps)
+# numa_maps does not name anonymous mappings: the guest RAM is the 256 MiB one in maps
+start=
+while read -r range _; do
+	a=${range%-*} b=${range#*-}
+	[ $((0x$b - 0x$a)) -eq 268435456 ] && start=$(echo $a | sed 's/^0*//')
+done </proc/$pid/maps
+line=$(grep "^0*$start " /proc/$pid/numa_maps)
 echo "$line"
 n0=$(echo "$line" | tr ' ' '\n' | sed -n 's/^N0=//p')
 n1=$(echo "$line" | tr ' ' '\n' | sed -n 's/^N1=//p')

@@ -14,7 +14,7 @@ out=$(kasou run --kernel "$KERNEL" --initrd "$INITRD" --memory size=256M,hugepag
 echo "$out" | grep -q "not enough 2M huge pages: the guest needs 128, $free0 are free" && pass not-enough || fail not-enough "$out"
 echo 160 >/proc/sys/vm/nr_hugepages
 free1=$(awk '/^HugePages_Free/ { print $2 }' /proc/meminfo)
-kasou run --kernel "$KERNEL" --initrd "$INITRD" --cmdline "console=ttyS0 quiet panic=-1" \
+"$KASOU" run --kernel "$KERNEL" --initrd "$INITRD" --cmdline "console=ttyS0 quiet panic=-1" \
 	--memory size=256M,hugepages=2M,prefault=on --api-socket none </dev/null >"$TMPDIR/out" 2>&1 &
 pid=$!
 wait_for LAB-READY "$TMPDIR/out" 90 $pid

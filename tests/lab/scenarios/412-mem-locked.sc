@@ -7,7 +7,7 @@
 echo LAB-READY
 sleep 30
 --- l1 ---
-kasou run --kernel "$KERNEL" --initrd "$INITRD" --cmdline "console=ttyS0 quiet panic=-1" \
+"$KASOU" run --kernel "$KERNEL" --initrd "$INITRD" --cmdline "console=ttyS0 quiet panic=-1" \
 	--memory size=128M,locked=on --api-socket none </dev/null >"$TMPDIR/out" 2>&1 &
 pid=$!
 wait_for LAB-READY "$TMPDIR/out" 90 $pid
