@@ -11,6 +11,7 @@
 
 #include "config/config.h"
 #include "resources/affinity.h"
+#include "resources/cgroup.h"
 #include "stats/vmstats.h"
 #include "virtio/balloon.h"
 #include "virtio/blk.h"
@@ -351,6 +352,28 @@ static void set_balloon(struct vm_persist *p, struct vm *vm, json_t *body,
 	reply_none(resp);
 }
 
+/* PATCH /cgroup {"memory.high": "512M", "cpu.max": "20%", ...}: live limits */
+static void patch_cgroup(struct vm_persist *p, json_t *body, struct api_response *resp)
+{
+	const char *k;
+	json_t *v;
+	char val[256], why[CONFIG_ERR_LEN];
+
+	if (!p->cgroup)
+		return api_fault(resp, 400, "the VM has no cgroup (start it with --cgroup)");
+	json_object_foreach(body, k, v) {
+		if (json_is_integer(v))
+			snprintf(val, sizeof(val), "%lld", (long long)json_integer_value(v));
+		else if (json_is_string(v))
+			snprintf(val, sizeof(val), "%s", json_string_value(v));
+		else
+			return api_fault(resp, 400, "cgroup: '%s': expected a string or integer", k);
+		if (cgroup_set(p->cgroup, k, val, why))
+			return api_fault(resp, 400, "cgroup: %s", why);
+	}
+	reply_none(resp);
+}
+
 static bool is(const char *method, const char *m)
 {
 	return !strcmp(method, m);
@@ -405,6 +428,11 @@ static void route_locked(struct vm_persist *p, struct vm *vm, const char *method
 		if (path[1] == 'm')
 			return get_metrics(p, vm, resp);
 		return reply_json(resp, 200, vmstats_json(p, vm));
+	}
+	if (!strcmp(path, "/cgroup")) {
+		if (!is(method, "PATCH"))
+			return api_fault(resp, 405, "%s %s is not allowed (PATCH)", method, path);
+		return patch_cgroup(p, body, resp);
 	}
 	if (!strcmp(path, "/balloon") || !strcmp(path, "/balloon/statistics")) {
 		if (path[8] && !is(method, "GET"))

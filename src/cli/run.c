@@ -16,6 +16,7 @@
 #include "api/server.h"
 #include "backend/term.h"
 #include "resources/affinity.h"
+#include "resources/cgroup.h"
 #include "cli/cli.h"
 #include "util/file.h"
 #include "util/log.h"
@@ -48,6 +49,7 @@ enum {
 	OPT_IOTHREADS,
 	OPT_BALLOON,
 	OPT_NUMA,
+	OPT_CGROUP,
 };
 
 static const struct option run_opts[] = {
@@ -74,6 +76,7 @@ static const struct option run_opts[] = {
 	{ "iothreads", required_argument, NULL, OPT_IOTHREADS },
 	{ "balloon", optional_argument, NULL, OPT_BALLOON },
 	{ "numa", required_argument, NULL, OPT_NUMA },
+	{ "cgroup", optional_argument, NULL, OPT_CGROUP },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -98,6 +101,9 @@ void cli_usage(FILE *f)
 	      "           [,locked=on][,merge=on|off][,numa-policy=bind|preferred|interleave]\n"
 	      "           [,host-nodes=LIST][,shared=on]\n"
 	      "                    guest RAM (default 512M) and how the host backs it\n"
+	      "  --cgroup[=path=DIR,cpu.weight=N,cpu.max=20%|Q/P,memory.max=SIZE,memory.high=SIZE,\n"
+	      "           memory.min=SIZE,memory.swap.max=SIZE,io.weight=N,io.max=MAJ:MIN:rbps=N:...,\n"
+	      "           threads=on,...]   a cgroup v2 group for the VM (removed at exit)\n"
 	      "  --numa node=ID,cpus=LIST,memory=SIZE[,host-nodes=LIST][,distance=N@D:...]\n"
 	      "                    a guest NUMA node (repeatable; SRAT/SLIT)\n"
 	      "  --name NAME       VM name (default \"kasou\")\n"
@@ -200,6 +206,13 @@ static int parse_one(int opt, const char *arg, struct vm_config *cfg, struct par
 
 		if (config_parse_memory(arg, cfg, why))
 			return bad("--memory %s", why);
+		return 0;
+	}
+	case OPT_CGROUP: {
+		char why[CONFIG_ERR_LEN];
+
+		if (config_parse_cgroup(arg ? arg : "", &cfg->cgroup, why))
+			return bad("--cgroup %s", why);
 		return 0;
 	}
 	case OPT_NUMA: {
@@ -328,6 +341,7 @@ static int load_config_option(int argc, char **argv, struct vm_config *cfg)
 int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 {
 	struct parse_state st = { 0 };
+	const char *arg;
 	int opt, err;
 
 	err = load_config_option(argc, argv, cfg);
@@ -354,7 +368,12 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg)
 			cli_usage(stderr);
 			return EXIT_USAGE;
 		}
-		err = parse_one(opt, optarg, cfg, &st);
+		arg = optarg;
+		/* "--balloon size=1G" as well as "--balloon=size=1G" */
+		if (!arg && (opt == OPT_BALLOON || opt == OPT_CGROUP) && optind < argc &&
+		    argv[optind][0] != '-')
+			arg = argv[optind++];
+		err = parse_one(opt, arg, cfg, &st);
 		if (err)
 			return err;
 	}
@@ -613,6 +632,14 @@ int cli_run(int argc, char **argv)
 			  cfg.cpu.emulator_str, strerror(errno));
 		rc = EXIT_HOST_ERROR;
 	}
+	if (!rc) {
+		char why[CONFIG_ERR_LEN];
+
+		if (cgroup_setup(&p.cgroup, &cfg.cgroup, cfg.name, why)) {
+			log_error("--cgroup: %s", why);
+			rc = EXIT_HOST_ERROR;
+		}
+	}
 	if (!rc)
 		rc = start_servers(&p, &cfg, &api, &metrics);
 	if (!rc) {
@@ -625,6 +652,7 @@ int cli_run(int argc, char **argv)
 	}
 	api_server_stop(api); /* waits for a request in progress */
 	api_server_stop(metrics);
+	cgroup_teardown(p.cgroup); /* after every thread but this one is gone */
 	persist_free(&p);
 	pthread_mutex_destroy(&p.lock);
 	config_free(&cfg);

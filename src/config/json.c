@@ -326,6 +326,29 @@ static int apply(struct vm_config *cfg, json_t *root, char *err)
 				cfg->console = CONSOLE_OFF;
 			else
 				rc = jerr(err, "$.console: expected \"serial\", \"virtio\" or \"off\"");
+		} else if (!strcmp(key, "cgroup")) {
+			const char *k2;
+			json_t *x;
+			char val[256], sub[CONFIG_ERR_LEN];
+
+			if (json_is_false(v) || json_is_null(v)) {
+				memset(&cfg->cgroup, 0, sizeof(cfg->cgroup));
+				continue;
+			}
+			if (!json_is_object(v))
+				return jerr(err, "$.cgroup: expected an object (or false)");
+			if (config_parse_cgroup("", &cfg->cgroup, sub))
+				return jerr(err, "$.cgroup: %s", sub);
+			json_object_foreach(v, k2, x) {
+				if (json_is_boolean(x))
+					snprintf(val, sizeof(val), "%s", json_is_true(x) ? "on" : "off");
+				else if (scalar(x, val, sizeof(val)))
+					return jerr(err, "$.cgroup.%s: expected a string, integer or boolean", k2);
+				if (config_cgroup_set(&cfg->cgroup, k2, val, sub))
+					return jerr(err, "$.cgroup.%s: %s", k2, sub);
+			}
+			if (config_cgroup_finish(&cfg->cgroup, sub))
+				return jerr(err, "$.cgroup: %s", sub);
 		} else if (!strcmp(key, "balloon")) {
 			const char *k2;
 			json_t *x;
@@ -522,6 +545,37 @@ char *config_to_json(const struct vm_config *cfg)
 		json_object_set_new(o, "cpus", c);
 	} else {
 		json_object_set_new(o, "cpus", json_integer(cfg->cpus));
+	}
+	if (cfg->cgroup.enabled) {
+		const struct cgroup_config *c = &cfg->cgroup;
+		json_t *g = json_object();
+		char q[64];
+
+		if (c->path[0])
+			json_object_set_new(g, "path", json_string(c->path));
+		json_object_set_new(g, "threads", json_boolean(c->threads));
+		if (c->cpu_weight)
+			json_object_set_new(g, "cpu.weight", json_integer(c->cpu_weight));
+		if (c->cpu_max.set) {
+			if (c->cpu_max.unlimited)
+				snprintf(q, sizeof(q), "max/%llu", (unsigned long long)c->cpu_max.period_us);
+			else
+				snprintf(q, sizeof(q), "%llu/%llu", (unsigned long long)c->cpu_max.quota_us,
+					 (unsigned long long)c->cpu_max.period_us);
+			json_object_set_new(g, "cpu.max", json_string(q));
+		}
+		if (c->memory_max.kind == CGROUP_VAL_NUM)
+			json_object_set_new(g, "memory.max", json_integer((json_int_t)c->memory_max.num));
+		if (c->memory_high.kind == CGROUP_VAL_NUM)
+			json_object_set_new(g, "memory.high", json_integer((json_int_t)c->memory_high.num));
+		if (c->memory_min.kind == CGROUP_VAL_NUM)
+			json_object_set_new(g, "memory.min", json_integer((json_int_t)c->memory_min.num));
+		if (c->memory_swap_max.kind == CGROUP_VAL_NUM)
+			json_object_set_new(g, "memory.swap.max",
+					    json_integer((json_int_t)c->memory_swap_max.num));
+		if (c->io_weight)
+			json_object_set_new(g, "io.weight", json_integer(c->io_weight));
+		json_object_set_new(o, "cgroup", g);
 	}
 	if (cfg->balloon.enabled)
 		json_object_set_new(o, "balloon",

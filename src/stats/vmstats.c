@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "resources/affinity.h"
+#include "resources/cgroup.h"
 #include "virtio/balloon.h"
 #include "virtio/blk.h"
 #include "virtio/net.h"
@@ -232,6 +233,24 @@ json_t *vmstats_json(struct vm_persist *p, struct vm *vm)
 	json_object_set_new(o, "nets", arr);
 	if (vm && vm->balloon)
 		json_object_set_new(o, "balloon", vmstats_balloon_json(vm->balloon));
+	if (p->cgroup) {
+		json_t *cg = json_object();
+		char buf[4096];
+		unsigned long long v;
+		char *u;
+
+		json_object_set_new(cg, "path", json_string(cgroup_path(p->cgroup)));
+		if (cgroup_read(p->cgroup, "cpu.stat", buf, sizeof(buf)) >= 0) {
+			if ((u = strstr(buf, "usage_usec ")) && sscanf(u, "usage_usec %llu", &v) == 1)
+				J(cg, "cpu_usage_usec", v);
+			if ((u = strstr(buf, "throttled_usec ")) && sscanf(u, "throttled_usec %llu", &v) == 1)
+				J(cg, "cpu_throttled_usec", v);
+		}
+		if (cgroup_read(p->cgroup, "memory.current", buf, sizeof(buf)) >= 0 &&
+		    sscanf(buf, "%llu", &v) == 1)
+			J(cg, "memory_current", v);
+		json_object_set_new(o, "cgroup", cg);
+	}
 	json_object_set_new(o, "threads", threads_json());
 	return o;
 }

@@ -15,6 +15,7 @@
 
 #include "arch/x86/cpuid.h"
 #include "arch/x86/layout.h"
+#include "resources/cgroup.h"
 #include "util/log.h"
 #include "vmm/vm.h"
 
@@ -245,6 +246,8 @@ static void *vcpu_thread(void *arg)
 	snprintf(name, sizeof(name), "vcpu%u", v->index);
 	pthread_setname_np(pthread_self(), name);
 	__atomic_store_n(&v->tid, (int)gettid(), __ATOMIC_RELEASE);
+	if (v->vm->persist->cgroup && cgroup_place_thread(v->vm->persist->cgroup, (int)gettid(), true))
+		log_warn("vCPU %u: cannot move into the vcpus cgroup", v->index);
 	sigemptyset(&set);
 	sigaddset(&set, SIG_VCPU_KICK);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);

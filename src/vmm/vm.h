@@ -31,6 +31,7 @@
 #include "vmm/guest_mem.h"
 
 struct term;
+struct vm_cgroup;
 struct vblk;
 struct vrng;
 struct vnet;
@@ -51,6 +52,7 @@ struct vm_persist {
 	struct term *term; /* NULL when stdin is not the console */
 	unsigned int boots;
 	uint64_t start_ns; /* CLOCK_MONOTONIC when kasou started the first boot */
+	struct vm_cgroup *cgroup; /* --cgroup: lives across reboots */
 	/* the VM of the current boot, for the API thread; NULL between boots */
 	pthread_mutex_t lock;
 	struct vm *current;

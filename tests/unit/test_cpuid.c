@@ -266,14 +266,14 @@ TEST(patch_is_per_vcpu)
 	struct kvm_cpuid2 *a = synth(), *b = synth();
 	struct cpuid_topology t = { .nr_cpus = 4 };
 
-	cpuid_patch(a, 1, &t);
-	cpuid_patch(b, 2, &t);
+	cpuid_patch(a, 32, 1, &t);
+	cpuid_patch(b, 32, 2, &t);
 	CHECK_EQ(find(a, 1, 0)->ebx >> 24, 1);
 	CHECK_EQ(find(b, 1, 0)->ebx >> 24, 2);
 	CHECK_EQ(find(a, 0xb, 0)->edx, 1);
 	CHECK_EQ(find(b, 0xb, 0)->edx, 2);
 	/* patching again (a reboot reuses the list) gives the same result */
-	cpuid_patch(a, 1, &t);
+	cpuid_patch(a, 32, 1, &t);
 	CHECK_EQ(find(a, 1, 0)->ebx >> 24, 1);
 	CHECK_EQ(find(a, 4, 0)->eax >> 26, 3);
 	CHECK_EQ(find(a, 0x80000008, 0)->ecx & 0xf0ff, 0x2003);
@@ -283,14 +283,14 @@ TEST(patch_is_per_vcpu)
 
 TEST(missing_leaves_are_fine)
 {
-	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + sizeof(c->entries[0]));
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + (1 + CPUID_PATCH_EXTRA) * sizeof(c->entries[0]));
 	struct cpuid_topology t = { .nr_cpus = 2 };
 
 	if (!c)
 		abort();
 	c->nent = 1;
 	c->entries[0] = (struct kvm_cpuid_entry2){ .function = 0, .eax = 0xd, .ebx = 0x756e6547 };
-	cpuid_patch(c, 32, 1, &t);
+	cpuid_patch(c, 1 + CPUID_PATCH_EXTRA, 1, &t);
 	CHECK_EQ(c->entries[0].eax, 0xd);
 	CHECK_EQ(c->entries[0].ebx, 0x756e6547);
 	CHECK(cpuid_find(c, 1, 0) == NULL);
