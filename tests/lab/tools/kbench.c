@@ -200,6 +200,8 @@ static void whash_add(struct whash *w, const uint8_t *p, size_t n)
 			w->npart = 0;
 		}
 	}
+	if (w->npart) /* all of p went into the partial word */
+		return;
 	for (; n >= 8; p += 8, n -= 8) {
 		memcpy(&v, p, 8);
 		w->h = (w->h ^ v) * FNV_PRIME;
