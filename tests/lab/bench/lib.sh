@@ -270,13 +270,14 @@ bench_boot() {
 
 # ------------------------------------------------------------------ memory
 # mem_one VMM: a 1-vCPU 128M guest that boots and idles; VmRSS of the VMM process minus
-# the resident part of its guest RAM mapping (kasou: memfd "kasou-guest-ram"; QEMU: a
-# memory-backend-memfd, whose memfd is named after its type, so that the mapping can be
-# told apart).
+# the resident part of its guest RAM mapping (kasou: anonymous memory named
+# "kasou-guest-ram" where the kernel has CONFIG_ANON_VMA_NAME, else the unnamed anonymous
+# mapping of exactly the guest's size; QEMU: a memory-backend-memfd, whose memfd is named
+# after its type, so that the mapping can be told apart).
 mem_one() {
-	vmm=$1 out=$TMPDIR/mem.out HANG=
+	vmm=$1 out=$TMPDIR/mem.out HANG='' size_kb=''
 	case $vmm in
-	kasou) pat=/memfd:kasou-guest-ram
+	kasou) pat='[anon:kasou-guest-ram]' size_kb=131072
 		set -- "$KASOU" run --kernel "$KERNEL" --initrd "$INITRD" --cmdline "console=ttyS0 quiet" \
 			--cpus 1 --memory 128M --no-reboot ;;
 	qemu-microvm) pat=/memfd:memory-backend-memfd
@@ -302,8 +303,13 @@ mem_one() {
 		st=/proc/$pid/status
 		vmrss=$(awk '/^VmRSS:/ { print $2 }' $st)
 		extra=$(awk '/^(RssAnon|RssFile|RssShmem|VmHWM|Threads):/ { k = tolower($1); sub(":", "", k); printf "%s=%s ", k, $2 }' $st)
-		g=$(awk -v pat="$pat" '/^[0-9a-f]+-[0-9a-f]+ / { on = index($0, pat) > 0; if (on) n++ }
-			on && /^Rss:/ { s += $2 } END { printf "%d %d", s, n }' /proc/$pid/smaps)
+		# by name; or (size_kb) an unnamed anonymous mapping (5 fields) of the guest's size
+		g=$(awk -v pat="$pat" -v want="$size_kb" '
+			/^[0-9a-f]+-[0-9a-f]+ / { named = index($0, pat) > 0; anon = NF == 5; on = named; if (on) { n++; by = "name" } next }
+			/^Size:/ && !named && want != "" && anon && $2 == want { on = 1; n++; by = "size" }
+			on && /^Rss:/ { s += $2 }
+			on && /^(AnonHugePages|ShmemPmdMapped):/ { h += $2 }
+			END { printf "%d %d %s %d", s, n, by == "" ? "none" : by, h }' /proc/$pid/smaps)
 		comm=$(cat /proc/$pid/comm)
 		# the big mappings, for the record
 		maps=$(awk '/^[0-9a-f]+-[0-9a-f]+ / { m = $6 == "" ? "[anon]" : $6 } /^Size:/ && $2 >= 16384 { printf "%s:%dk ", m, $2 }' /proc/$pid/smaps)
@@ -320,10 +326,11 @@ mem_one() {
 	fi
 	set -- $g
 	if [ "${2:-0}" = 0 ]; then
-		err mem "$vmm" "$out" "no '$pat' mapping in /proc/$pid/smaps (process $comm; mappings >= 16M: $maps)"
+		err mem "$vmm" "$out" "no '$pat' mapping${size_kb:+ nor an anonymous one of ${size_kb} kB} in /proc/$pid/smaps (process $comm; mappings >= 16M: $maps)"
 		return
 	fi
-	rec "mem r=$R vmm=$vmm comm=$comm vmrss_kb=$vmrss guest_rss_kb=$1 guest_maps=$2 overhead_kb=$((vmrss - $1)) ${extra% }"
+	rec "mem r=$R vmm=$vmm comm=$comm vmrss_kb=$vmrss guest_rss_kb=$1 guest_maps=$2 guest_by=$3 guest_thp_kb=$4" \
+		"overhead_kb=$((vmrss - $1)) ${extra% }"
 }
 
 # ------------------------------------------------------------------ block I/O

@@ -56,6 +56,8 @@ function ratio(a, b) { return (a == "" || b == "" || b == 0) ? "-" : sprintf("%.
 		add("mem" SUBSEP v SUBSEP "o", kv["overhead_kb"])
 		add("mem" SUBSEP v SUBSEP "anon", kv["rssanon"])
 		add("mem" SUBSEP v SUBSEP "file", kv["rssfile"])
+		add("mem" SUBSEP v SUBSEP "thp", kv["guest_thp_kb"])
+		if (kv["guest_by"] != "") mem_by[v] = kv["guest_by"]
 	} else if (kind == "blk" && kv["iops"] != "") {
 		t = kv["test"]; a = kv["aio"]; v = kv["vmm"]
 		if (!((t, a) in seen_blk)) { seen_blk[t, a] = 1; order[++no] = t SUBSEP a }
@@ -96,17 +98,19 @@ END {
 	print "## Memory: VMM overhead, idle 1-vCPU 128M guest"
 	print ""
 	print "VmRSS of the VMM process minus the resident part (smaps Rss) of its guest RAM mapping"
-	print "(kasou: memfd `kasou-guest-ram`; QEMU: `-object memory-backend-memfd,id=ram` so the mapping is"
-	print "identifiable), read 3 s after the guest reported idle. Values in MiB."
+	print "(kasou: anonymous memory, THP asked for, named `kasou-guest-ram` where the kernel can name it,"
+	print "else found as the anonymous mapping of the guest'"'"'s size (found by: " (mem_by["kasou"] == "" ? "-" : mem_by["kasou"]) ");"
+	print "QEMU: `-object memory-backend-memfd,id=ram` so the mapping is identifiable), read 3 s after"
+	print "the guest reported idle. Values in MiB; guest RAM in huge pages: AnonHugePages + ShmemPmdMapped."
 	print ""
-	print "| VMM | n | VmRSS | guest RAM Rss | overhead (VmRSS - guest) | RssAnon | RssFile | overhead ratio kasou/this |"
-	print "|---|---|---|---|---|---|---|---|"
+	print "| VMM | n | VmRSS | guest RAM Rss | guest RAM in huge pages | overhead (VmRSS - guest) | RssAnon | RssFile | overhead ratio kasou/this |"
+	print "|---|---|---|---|---|---|---|---|---|"
 	ko = med("mem" SUBSEP "kasou" SUBSEP "o")
 	for (j = 1; j <= 3; j++) {
 		v = vs[j]; b = "mem" SUBSEP v SUBSEP
 		o = med(b "o")
-		printf "| %s | %d | %s | %s | %s | %s | %s | %s |\n", v, cnt[b "o"], f(mib(med(b "rss")), 1), f(mib(med(b "g")), 1),
-			f(mib(o), 1), f(mib(med(b "anon")), 1), f(mib(med(b "file")), 1), v == "kasou" ? "1" : ratio(ko, o)
+		printf "| %s | %d | %s | %s | %s | %s | %s | %s | %s |\n", v, cnt[b "o"], f(mib(med(b "rss")), 1), f(mib(med(b "g")), 1),
+			f(mib(med(b "thp")), 1), f(mib(o), 1), f(mib(med(b "anon")), 1), f(mib(med(b "file")), 1), v == "kasou" ? "1" : ratio(ko, o)
 	}
 	print ""
 	print "## Block I/O (kbench, O_DIRECT libaio in L2: 256M, 2 vCPUs, 1 GiB raw image on ext4 in L1, cache=none, 1 queue)"
