@@ -146,6 +146,36 @@ static void stats_memory(const json_t *cur)
 	       sample_fmt_bytes(d, sizeof(d), client_num(m, "hugetlb_bytes", NAN)));
 }
 
+/* BALLOON and CGROUP lines, when the VM has them; the cgroup's CPU use as a rate. */
+static void stats_balloon_cgroup(const json_t *prev, const json_t *cur, double dt)
+{
+	const json_t *b = json_object_get(cur, "balloon"), *cg = json_object_get(cur, "cgroup");
+	char a[32], c[32];
+
+	if (b) {
+		printf("BALLOON target %s  actual %s",
+		       sample_fmt_bytes(a, sizeof(a), client_num(b, "target_mib", NAN) * 1048576),
+		       sample_fmt_bytes(c, sizeof(c), client_num(b, "actual_mib", NAN) * 1048576));
+		if (json_object_get(b, "free_memory"))
+			printf("  guest free %s",
+			       sample_fmt_bytes(a, sizeof(a), client_num(b, "free_memory", NAN)));
+		printf("\n");
+	}
+	if (cg) {
+		printf("CGROUP  %s  memory %s", json_string_value(json_object_get(cg, "path")) ?: "?",
+		       sample_fmt_bytes(a, sizeof(a), client_num(cg, "memory_current", NAN)));
+		if (prev && dt > 0) {
+			const json_t *pc = json_object_get(prev, "cgroup");
+			double u = client_num(cg, "cpu_usage_usec", NAN) - client_num(pc, "cpu_usage_usec", NAN);
+			double t = client_num(cg, "cpu_throttled_usec", NAN) -
+				   client_num(pc, "cpu_throttled_usec", NAN);
+
+			printf("  cpu %.0f%%  throttled %.0f%%", u / dt / 1e4, t / dt / 1e4);
+		}
+		printf("\n");
+	}
+}
+
 /* A column of the disk and net tables. */
 enum col_kind {
 	COL_RATE, /* key per second (+ key2 per second) */
@@ -288,6 +318,7 @@ static void stats_print(const struct sample *prev, const struct sample *cur, con
 	stats_vcpus(p, cur->j, dt);
 	stats_threads(p, cur->j, dt);
 	stats_memory(cur->j);
+	stats_balloon_cgroup(p, cur->j, dt);
 	stats_table("DISK", "disks", p ? disk_rates : disk_totals, p, cur->j, dt, false);
 	stats_table("NET", "nets", p ? net_rates : net_totals, p, cur->j, dt, true);
 }
