@@ -48,6 +48,7 @@ enum {
 	OPT_EMULATOR,
 	OPT_IOTHREADS,
 	OPT_BALLOON,
+	OPT_DEVICE,
 	OPT_NUMA,
 	OPT_CGROUP,
 };
@@ -75,6 +76,7 @@ static const struct option run_opts[] = {
 	{ "emulator", required_argument, NULL, OPT_EMULATOR },
 	{ "iothreads", required_argument, NULL, OPT_IOTHREADS },
 	{ "balloon", optional_argument, NULL, OPT_BALLOON },
+	{ "device", required_argument, NULL, OPT_DEVICE },
 	{ "numa", required_argument, NULL, OPT_NUMA },
 	{ "cgroup", optional_argument, NULL, OPT_CGROUP },
 	{ NULL, 0, NULL, 0 },
@@ -122,6 +124,9 @@ void cli_usage(FILE *f)
 	      "  --rng             a virtio-rng device fed by getrandom()\n"
 	      "  --balloon[=size=SIZE,deflate_on_oom=on,free_page_reporting=on,stats_period=S]\n"
 	      "                    a virtio-balloon device (kasou ctl NAME set balloon=SIZE)\n"
+	      "  --device vfio=DDDD:BB:DD.F[,id=NAME][,rombar=on|off][,x-no-mmap=on]\n"
+	      "                    pass a host PCI device through (bound to vfio-pci: kasou host\n"
+	      "                    vfio-bind); repeatable\n"
 	      "  --config FILE     JSON configuration (same schema); options given here override it\n"
 	      "  --print-config    print the effective configuration as JSON and exit\n"
 	      "  --api-socket PATH HTTP/JSON control socket (default $XDG_RUNTIME_DIR/kasou/NAME.sock\n"
@@ -191,6 +196,21 @@ static int parse_one(int opt, const char *arg, struct vm_config *cfg, struct par
 			return bad("--balloon %s", why);
 		if (cfg->balloon.size > cfg->mem_size)
 			return bad("--balloon size: larger than --memory");
+		return 0;
+	}
+	case OPT_DEVICE: {
+		char why[CONFIG_ERR_LEN];
+		struct vfio_config dv;
+
+		if (cfg->nr_vfio >= CONFIG_MAX_VFIO)
+			return bad("--device: at most %d passed-through devices", CONFIG_MAX_VFIO);
+		if (config_parse_device(arg, cfg->nr_vfio, &dv, why))
+			return bad("--device '%s': %s", arg, why);
+		for (unsigned int i = 0; i < cfg->nr_vfio; i++)
+			if (!strcmp(cfg->vfio[i].addr, dv.addr) || !strcmp(cfg->vfio[i].id, dv.id))
+				return bad("--device '%s': %s given twice", arg,
+					   strcmp(cfg->vfio[i].addr, dv.addr) ? "id" : "device");
+		cfg->vfio[cfg->nr_vfio++] = dv;
 		return 0;
 	}
 	case OPT_EMULATOR:

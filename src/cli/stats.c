@@ -176,6 +176,29 @@ static void stats_balloon_cgroup(const json_t *prev, const json_t *cur, double d
 	}
 }
 
+/* One VFIO line per passed-through device: interrupts in the interval (or in all). */
+static void stats_vfio(const json_t *prev, const json_t *cur, double dt)
+{
+	const json_t *a = json_object_get(cur, "vfio"), *pa = prev ? json_object_get(prev, "vfio") : NULL;
+	size_t i;
+	json_t *d;
+
+	json_array_foreach(a, i, d) {
+		const json_t *pd = json_array_get(pa, i);
+		double irqs = client_num(d, "irqs", NAN);
+
+		printf("VFIO    %s %s  %s", json_string_value(json_object_get(d, "id")) ?: "?",
+		       json_string_value(json_object_get(d, "address")) ?: "?",
+		       json_string_value(json_object_get(d, "irq_mode")) ?: "?");
+		if (pd && dt > 0)
+			printf("  irq/s %.0f", (irqs - client_num(pd, "irqs", NAN)) / dt);
+		else
+			printf("  irqs %.0f", irqs);
+		printf("  trapped r/w %.0f/%.0f\n", client_num(d, "trapped_reads", NAN),
+		       client_num(d, "trapped_writes", NAN));
+	}
+}
+
 /* A column of the disk and net tables. */
 enum col_kind {
 	COL_RATE, /* key per second (+ key2 per second) */
@@ -319,6 +342,7 @@ static void stats_print(const struct sample *prev, const struct sample *cur, con
 	stats_threads(p, cur->j, dt);
 	stats_memory(cur->j);
 	stats_balloon_cgroup(p, cur->j, dt);
+	stats_vfio(p, cur->j, dt);
 	stats_table("DISK", "disks", p ? disk_rates : disk_totals, p, cur->j, dt, false);
 	stats_table("NET", "nets", p ? net_rates : net_totals, p, cur->j, dt, true);
 }

@@ -165,6 +165,16 @@ struct numa_node_config {
 	uint8_t distance[CONFIG_MAX_NUMA]; /* 0 = default (10 local, 20 remote) */
 };
 
+#define CONFIG_MAX_VFIO 8
+
+/* --device vfio=DDDD:BB:DD.F|/sys/bus/pci/devices/...[,id=NAME][,rombar=on|off][,x-no-mmap=on] */
+struct vfio_config {
+	char addr[16]; /* DDDD:BB:DD.F, normalised */
+	char id[32]; /* default vfio0, vfio1, ... */
+	bool rombar; /* expose the option ROM (default on, as QEMU) */
+	bool no_mmap; /* trap every BAR access instead of mapping BARs into the guest */
+};
+
 struct vm_config {
 	char *name;
 	char *kernel;
@@ -188,6 +198,8 @@ struct vm_config {
 	unsigned int nr_nets;
 	struct net_config nets[CONFIG_MAX_NETS];
 	struct cgroup_config cgroup; /* --cgroup; fixed-size, nothing to free */
+	unsigned int nr_vfio;
+	struct vfio_config vfio[CONFIG_MAX_VFIO]; /* --device vfio=...; fixed-size */
 };
 
 /* Parse one --disk option into d (defaults filled, index gives the default id). 0 or -EINVAL with err. */
@@ -206,6 +218,10 @@ int config_net_finish(struct net_config *n, unsigned int index, char *err);
 void config_free_net(struct net_config *n);
 /* Parse --balloon (balloon.c); "" = defaults. Sets enabled. 0 or -EINVAL with err. */
 int config_parse_balloon(const char *s, struct balloon_config *b, char *err);
+/* Parse one --device option (vfio.c); index gives the default id. 0 or -EINVAL with err. */
+int config_parse_device(const char *s, unsigned int index, struct vfio_config *v, char *err);
+/* Normalise a PCI address ("BB:DD.F", "DDDD:BB:DD.F" or a sysfs path) into out[16]. 0 or -EINVAL. */
+int config_pci_addr(const char *s, char out[16]);
 /* json.c: apply a JSON document (config file, API body) on top of cfg; the
  * error names the JSON path ("$.disks[1].cache: ..."). */
 int config_from_json(struct vm_config *cfg, const char *text, size_t len, char *err);

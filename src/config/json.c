@@ -235,6 +235,8 @@ static int cpus_from_json(struct vm_config *cfg, json_t *v, char *err)
 	return 0;
 }
 
+static int apply_devices(struct vm_config *cfg, json_t *v, char *err);
+
 static int apply(struct vm_config *cfg, json_t *root, char *err)
 {
 	const char *key;
@@ -391,11 +393,56 @@ static int apply(struct vm_config *cfg, json_t *root, char *err)
 				jerr(err, "$.%s: %s", key, sub);
 		} else if (!strcmp(key, "disks") || !strcmp(key, "nets")) {
 			rc = apply_lists(cfg, key, v, err);
+		} else if (!strcmp(key, "devices")) {
+			rc = apply_devices(cfg, v, err);
 		} else {
 			rc = jerr(err, "$.%s: unknown key", key);
 		}
 		if (rc)
 			return rc;
+	}
+	return 0;
+}
+
+/* "devices": [{"vfio": "0000:00:03.0", "id": "nic0", "rombar": false}, ...] replaces the list */
+static int apply_devices(struct vm_config *cfg, json_t *v, char *err)
+{
+	size_t i;
+	json_t *d;
+
+	if (!json_is_array(v))
+		return jerr(err, "$.devices: expected an array");
+	if (json_array_size(v) > CONFIG_MAX_VFIO)
+		return jerr(err, "$.devices: at most %d devices", CONFIG_MAX_VFIO);
+	cfg->nr_vfio = 0;
+	json_array_foreach(v, i, d) {
+		json_t *addr = json_object_get(d, "vfio"), *x;
+		char opt[512], val[64], sub[CONFIG_ERR_LEN];
+		const char *k;
+		size_t o;
+
+		if (!json_is_object(d) || !json_is_string(addr))
+			return jerr(err, "$.devices[%zu]: expected an object with \"vfio\": ADDRESS", i);
+		o = (size_t)snprintf(opt, sizeof(opt), "vfio=%s", json_string_value(addr));
+		json_object_foreach(d, k, x) {
+			if (!strcmp(k, "vfio"))
+				continue;
+			if (json_is_boolean(x))
+				snprintf(val, sizeof(val), "%s", json_is_true(x) ? "on" : "off");
+			else if (scalar(x, val, sizeof(val)))
+				return jerr(err, "$.devices[%zu].%s: expected a string or boolean", i, k);
+			o += (size_t)snprintf(opt + o, o < sizeof(opt) ? sizeof(opt) - o : 0, ",%s=%s", k, val);
+		}
+		if (o >= sizeof(opt))
+			return jerr(err, "$.devices[%zu]: too long", i);
+		if (config_parse_device(opt, (unsigned int)i, &cfg->vfio[i], sub))
+			return jerr(err, "$.devices[%zu]: %s", i, sub);
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(cfg->vfio[j].addr, cfg->vfio[i].addr) ||
+			    !strcmp(cfg->vfio[j].id, cfg->vfio[i].id))
+				return jerr(err, "$.devices[%zu]: same %s as $.devices[%zu]", i,
+					    strcmp(cfg->vfio[j].addr, cfg->vfio[i].addr) ? "id" : "device", j);
+		cfg->nr_vfio = (unsigned int)i + 1;
 	}
 	return 0;
 }
@@ -653,6 +700,16 @@ char *config_to_json(const struct vm_config *cfg)
 		json_array_append_new(nets, config_net_json(&cfg->nets[i]));
 	json_object_set_new(o, "disks", disks);
 	json_object_set_new(o, "nets", nets);
+	if (cfg->nr_vfio) {
+		json_t *a = json_array();
+
+		for (unsigned int i = 0; i < cfg->nr_vfio; i++)
+			json_array_append_new(a, json_pack("{s:s, s:s, s:b, s:b}", "vfio", cfg->vfio[i].addr,
+							   "id", cfg->vfio[i].id, "rombar",
+							   cfg->vfio[i].rombar, "x-no-mmap",
+							   cfg->vfio[i].no_mmap));
+		json_object_set_new(o, "devices", a);
+	}
 	s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	return s;

@@ -19,13 +19,10 @@ uint32_t msix_pba_size(unsigned int nr)
 	return ((nr + 63) / 64) * 8;
 }
 
-int msix_init(struct msix *m, struct pci_dev *pci, struct irq_router *router, unsigned int nr,
-	      int bar, uint32_t table_off, uint32_t pba_off)
+/* Vectors, masked as after reset, each with an eventfd and an MSI GSI. */
+static int msix_alloc(struct msix *m, struct pci_dev *pci, struct irq_router *router,
+		      unsigned int nr, int bar, uint32_t table_off, uint32_t pba_off, bool direct)
 {
-	uint8_t cap[12] = { 0 };
-	uint16_t ctrl = (uint16_t)(nr - 1);
-	uint32_t table = table_off | (uint32_t)bar, pba = pba_off | (uint32_t)bar;
-
 	if (nr == 0 || nr > MSIX_MAX_VECTORS || (table_off & 7) || (pba_off & 7))
 		return -EINVAL;
 	memset(m, 0, sizeof(*m));
@@ -36,11 +33,12 @@ int msix_init(struct msix *m, struct pci_dev *pci, struct irq_router *router, un
 	m->bar = bar;
 	m->table_off = table_off;
 	m->pba_off = pba_off;
+	m->direct = direct;
 	m->v = calloc(nr, sizeof(*m->v));
 	if (!m->v)
 		return -ENOMEM;
 	for (unsigned int i = 0; i < nr; i++) {
-		m->v[i].ctrl = PCI_MSIX_ENTRY_CTRL_MASKBIT; /* masked after reset */
+		m->v[i].ctrl = PCI_MSIX_ENTRY_CTRL_MASKBIT;
 		m->v[i].gsi = -1;
 		m->v[i].efd = -1;
 	}
@@ -54,11 +52,27 @@ int msix_init(struct msix *m, struct pci_dev *pci, struct irq_router *router, un
 			if (gsi < 0)
 				return gsi;
 			m->v[i].gsi = gsi;
+			if (direct)
+				continue; /* bound when the guest unmasks it */
 			err = irq_router_irqfd(router, (unsigned int)gsi, m->v[i].efd, -1, true);
 			if (err)
 				return err;
+			m->v[i].bound = true;
 		}
 	}
+	return 0;
+}
+
+int msix_init(struct msix *m, struct pci_dev *pci, struct irq_router *router, unsigned int nr,
+	      int bar, uint32_t table_off, uint32_t pba_off)
+{
+	uint8_t cap[12] = { 0 };
+	uint16_t ctrl = (uint16_t)(nr - 1);
+	uint32_t table = table_off | (uint32_t)bar, pba = pba_off | (uint32_t)bar;
+	int err = msix_alloc(m, pci, router, nr, bar, table_off, pba_off, false);
+
+	if (err)
+		return err;
 	memcpy(cap + 2, &ctrl, 2);
 	memcpy(cap + 4, &table, 4);
 	memcpy(cap + 8, &pba, 4);
@@ -71,6 +85,28 @@ int msix_init(struct msix *m, struct pci_dev *pci, struct irq_router *router, un
 	return 0;
 }
 
+int msix_attach(struct msix *m, struct pci_dev *pci, struct irq_router *router, uint8_t cap)
+{
+	uint16_t ctrl = pci_cfg_get16(pci, cap + PCI_MSIX_FLAGS);
+	uint32_t table = pci_cfg_get32(pci, cap + PCI_MSIX_TABLE);
+	uint32_t pba = pci_cfg_get32(pci, cap + PCI_MSIX_PBA);
+	int err;
+
+	if ((table & PCI_MSIX_TABLE_BIR) >= PCI_NUM_BARS)
+		return -EINVAL;
+	err = msix_alloc(m, pci, router, (ctrl & PCI_MSIX_FLAGS_QSIZE) + 1u,
+			 (int)(table & PCI_MSIX_TABLE_BIR), table & PCI_MSIX_TABLE_OFFSET,
+			 pba & PCI_MSIX_PBA_OFFSET, true);
+	if (err)
+		return err;
+	m->cap = cap;
+	pci_cfg_set16(pci, cap + PCI_MSIX_FLAGS, ctrl & PCI_MSIX_FLAGS_QSIZE);
+	memset(pci->wmask + cap, 0, 12);
+	pci->wmask[cap + PCI_MSIX_FLAGS + 1] =
+		(uint8_t)((PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL) >> 8);
+	return 0;
+}
+
 void msix_destroy(struct msix *m)
 {
 	if (!m->v)
@@ -78,7 +114,7 @@ void msix_destroy(struct msix *m)
 	for (unsigned int i = 0; i < m->nr; i++) {
 		if (m->v[i].efd < 0)
 			continue;
-		if (m->router && m->v[i].gsi >= 0)
+		if (m->router && m->v[i].gsi >= 0 && m->v[i].bound)
 			irq_router_irqfd(m->router, (unsigned int)m->v[i].gsi, m->v[i].efd, -1, false);
 		close(m->v[i].efd);
 	}
@@ -101,14 +137,28 @@ static bool vec_masked(const struct msix *m, const struct msix_vector *v)
 	return !m->enabled || m->fn_masked || (v->ctrl & PCI_MSIX_ENTRY_CTRL_MASKBIT);
 }
 
+/* Direct mode: attach or detach the vector's irqfd. Lock held. */
+static void vec_bind(struct msix *m, struct msix_vector *v, bool on)
+{
+	if (!m->direct || !m->router || v->gsi < 0 || v->bound == on)
+		return;
+	if (irq_router_irqfd(m->router, (unsigned int)v->gsi, v->efd, -1, on) == 0)
+		v->bound = on;
+	else
+		log_guest("MSI-X: irqfd %s failed for GSI %d", on ? "assign" : "deassign", v->gsi);
+}
+
 /* Route and, if it became deliverable, flush a pending interrupt. Lock held. */
 static void vec_update(struct msix *m, struct msix_vector *v)
 {
-	if (vec_masked(m, v))
+	if (vec_masked(m, v)) {
+		vec_bind(m, v, false);
 		return;
+	}
 	if (m->router && v->gsi >= 0)
 		irq_router_set_msi(m->router, (unsigned int)v->gsi,
 				   (uint64_t)v->addr_hi << 32 | v->addr_lo, v->data);
+	vec_bind(m, v, true);
 	if (v->pending) {
 		v->pending = false;
 		fire(m, v);
@@ -184,7 +234,8 @@ bool msix_bar_read(struct msix *m, uint64_t off, uint8_t *data, unsigned int siz
 		memcpy(data, (uint8_t *)words + o % MSIX_ENTRY_SIZE, size);
 		return true;
 	}
-	if (off >= m->pba_off && off + size <= pend) {
+	/* direct: the PBA is the device's (maybe in another BAR), forwarded */
+	if (!m->direct && off >= m->pba_off && off + size <= pend) {
 		uint64_t bits[MSIX_MAX_VECTORS / 64] = { 0 };
 
 		pthread_mutex_lock(&m->lock);
@@ -206,7 +257,7 @@ bool msix_bar_write(struct msix *m, uint64_t off, const uint8_t *data, unsigned 
 	uint32_t words[4];
 	uint64_t o;
 
-	if (off >= m->pba_off && off + size <= pend)
+	if (!m->direct && off >= m->pba_off && off + size <= pend)
 		return true; /* PBA is read-only */
 	if (off < m->table_off || off + size > tend)
 		return false;

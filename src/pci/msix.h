@@ -26,6 +26,7 @@ struct msix_vector {
 	int gsi; /* -1: no router */
 	int efd;
 	bool pending;
+	bool bound; /* direct mode: the irqfd is assigned (vector deliverable) */
 };
 
 struct msix {
@@ -38,12 +39,19 @@ struct msix {
 	int bar;
 	uint32_t table_off, pba_off;
 	bool enabled, fn_masked;
+	/* direct: a real device (VFIO) writes the eventfds itself; masking a vector
+	 * detaches its irqfd so signals wait in the eventfd (KVM delivers them on
+	 * re-attach), and the PBA belongs to the device */
+	bool direct;
 	uint64_t delivered, masked_hits;
 };
 
 /* Adds the capability to `pci`; table and PBA live in BAR `bar` at the given offsets. */
 int msix_init(struct msix *m, struct pci_dev *pci, struct irq_router *router, unsigned int nr,
 	      int bar, uint32_t table_off, uint32_t pba_off);
+/* Direct mode on an existing capability at `cap` (a passed-through device's): the
+ * table size, BAR and offsets are read from it. */
+int msix_attach(struct msix *m, struct pci_dev *pci, struct irq_router *router, uint8_t cap);
 void msix_destroy(struct msix *m);
 /* BAR accesses inside [table_off, pba_off + pba size): returns false if not ours. */
 bool msix_bar_read(struct msix *m, uint64_t off, uint8_t *data, unsigned int size);

@@ -12,6 +12,7 @@
 #include "resources/affinity.h"
 #include "resources/cgroup.h"
 #include "virtio/balloon.h"
+#include "vfio/vfio.h"
 #include "virtio/blk.h"
 #include "virtio/net.h"
 #include "vmm/vm.h"
@@ -203,6 +204,29 @@ json_t *vmstats_balloon_json(struct vballoon *b)
 	return o;
 }
 
+/* A passed-through device: interrupts per vector (host /proc/interrupts), trapped accesses. */
+static json_t *vfio_json(const struct vfio_pci *v)
+{
+	json_t *o = json_object(), *irqs = json_array();
+	uint64_t counts[64];
+	unsigned int n = vfio_pci_irq_counts(v, counts, 64);
+	uint64_t total = 0;
+
+	json_object_set_new(o, "id", json_string(v->cfg.id));
+	json_object_set_new(o, "address", json_string(v->cfg.addr));
+	json_object_set_new(o, "irq_mode", json_string(v->msix_on ? "msix" : v->intx_on ? "intx" : "none"));
+	for (unsigned int i = 0; i < n; i++) {
+		json_array_append_new(irqs, json_integer((json_int_t)counts[i]));
+		total += counts[i];
+	}
+	json_object_set_new(o, "irqs_per_vector", irqs);
+	J(o, "irqs", total);
+	J(o, "trapped_reads", __atomic_load_n(&v->trapped_reads, __ATOMIC_RELAXED));
+	J(o, "trapped_writes", __atomic_load_n(&v->trapped_writes, __ATOMIC_RELAXED));
+	J(o, "io_errors", __atomic_load_n(&v->io_errors, __ATOMIC_RELAXED));
+	return o;
+}
+
 json_t *vmstats_json(struct vm_persist *p, struct vm *vm)
 {
 	json_t *o = json_object(), *mem = json_object(), *arr;
@@ -233,6 +257,12 @@ json_t *vmstats_json(struct vm_persist *p, struct vm *vm)
 	json_object_set_new(o, "nets", arr);
 	if (vm && vm->balloon)
 		json_object_set_new(o, "balloon", vmstats_balloon_json(vm->balloon));
+	if (vm && vm->nr_vfio) {
+		arr = json_array();
+		for (unsigned int i = 0; i < vm->nr_vfio; i++)
+			json_array_append_new(arr, vfio_json(&vm->vfio[i]));
+		json_object_set_new(o, "vfio", arr);
+	}
 	if (p->cgroup) {
 		json_t *cg = json_object();
 		char buf[4096];

@@ -24,6 +24,7 @@
 #include "virtio/console.h"
 #include "virtio/net.h"
 #include "virtio/rng.h"
+#include "vfio/vfio.h"
 
 static void vm_irq_set(void *ctx, unsigned int irq, int level)
 {
@@ -144,6 +145,72 @@ static uint64_t align_up(uint64_t v, uint64_t a)
 	return (v + a - 1) & ~(a - 1);
 }
 
+/* vfio: map (or, size 0, remove) a KVM memory slot for a BAR piece. Any thread. */
+static int vm_memslot(void *ctx, int slot, uint64_t gpa, uint64_t size, void *hva)
+{
+	struct vm *vm = ctx;
+	struct kvm_userspace_memory_region kr = { .guest_phys_addr = gpa, .memory_size = size,
+						  .userspace_addr = (uint64_t)(uintptr_t)hva };
+	int rc = 0;
+
+	pthread_mutex_lock(&vm->slot_lock);
+	if (slot < 0) {
+		for (slot = 0; slot < 64 && (vm->slots_used >> slot & 1); slot++)
+			;
+		if (slot == 64) {
+			rc = -ENOSPC;
+			goto out;
+		}
+		slot += VM_SLOT_DYN;
+	}
+	kr.slot = (uint32_t)slot;
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &kr) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	if (size)
+		vm->slots_used |= 1ULL << (slot - VM_SLOT_DYN);
+	else
+		vm->slots_used &= ~(1ULL << (slot - VM_SLOT_DYN));
+	rc = slot;
+out:
+	pthread_mutex_unlock(&vm->slot_lock);
+	return rc;
+}
+
+/* Passed-through host PCI functions, after the virtio devices. */
+static int vm_setup_vfio(struct vm *vm)
+{
+	struct vfio_env env = { .router = &vm->router, .memslot = vm_memslot, .ctx = vm };
+	char why[256];
+	int err;
+
+	if (!vm->cfg->nr_vfio)
+		return 0;
+	vm->vfio = calloc(vm->cfg->nr_vfio, sizeof(*vm->vfio));
+	if (!vm->vfio)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < vm->cfg->nr_vfio; i++) {
+		struct vfio_pci *v = &vm->vfio[i];
+
+		err = vfio_pci_open(v, &vm->cfg->vfio[i], &vm->mem, &env);
+		vm->nr_vfio++;
+		if (err)
+			return err;
+		err = pci_host_add(&vm->pci, &v->pci);
+		if (err < 0) {
+			log_error("%s: no room on the PCI bus: %s", v->name, strerror(-err));
+			return err;
+		}
+		err = vfio_pci_wire(v, why, sizeof(why));
+		if (err) {
+			log_error("--device vfio=%s: %s", v->cfg.addr, why);
+			return err;
+		}
+	}
+	return 0;
+}
+
 /* The PCIe host bridge and the devices behind it, in option order. */
 static int vm_setup_pci(struct vm *vm)
 {
@@ -226,7 +293,7 @@ static int vm_setup_pci(struct vm *vm)
 		if (err || (err = pci_host_add(&vm->pci, &vm->rng->vpci.pci)) < 0)
 			return err < 0 ? err : -EIO;
 	}
-	return 0;
+	return vm_setup_vfio(vm);
 }
 
 static int vm_setup_devices(struct vm *vm)
@@ -349,6 +416,7 @@ int vm_create(struct vm *vm, struct vm_persist *persist)
 	vm->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	vm->ctl_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	pthread_mutex_init(&vm->pause_lock, NULL);
+	pthread_mutex_init(&vm->slot_lock, NULL);
 	pthread_cond_init(&vm->pause_cond, NULL);
 	pthread_cond_init(&vm->parked_cond, NULL);
 	vm->vcpus = calloc(vm->nr_vcpus, sizeof(*vm->vcpus));
@@ -633,6 +701,11 @@ void vm_destroy(struct vm *vm)
 		free(vm->rng);
 		vm->rng = NULL;
 	}
+	for (unsigned int i = 0; i < vm->nr_vfio; i++)
+		vfio_pci_close(&vm->vfio[i]);
+	free(vm->vfio);
+	vm->vfio = NULL;
+	vm->nr_vfio = 0;
 	free(vm->disks);
 	vm->disks = NULL;
 	vm->nr_disks = 0;

@@ -37,6 +37,7 @@ struct vrng;
 struct vnet;
 struct vballoon;
 struct vcons;
+struct vfio_pci;
 
 /* What survives a guest reboot. */
 struct vm_persist {
@@ -96,6 +97,10 @@ struct vm {
 	struct vrng *rng;
 	struct vballoon *balloon;
 	struct vcons *vcons; /* --console virtio */
+	unsigned int nr_vfio;
+	struct vfio_pci *vfio; /* one per cfg->vfio[] */
+	pthread_mutex_t slot_lock;
+	uint64_t slots_used; /* KVM memory slots VM_SLOT_DYN.. for passed-through BARs */
 	unsigned int nr_vcpus; /* at boot */
 	unsigned int max_vcpus; /* possible (MADT) */
 	struct cpuid_topology topo;
@@ -118,6 +123,8 @@ struct vm {
 	bool graceful; /* a graceful shutdown is under way */
 	enum vm_stop_reason graceful_reason;
 };
+
+#define VM_SLOT_DYN 16 /* guest RAM uses the slots below */
 
 /* Build a VM ready to run: -errno after logging one line. */
 int vm_create(struct vm *vm, struct vm_persist *persist);

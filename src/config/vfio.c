@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* --device vfio=DDDD:BB:DD.F|/sys/bus/pci/devices/...[,id=NAME][,rombar=on|off][,x-no-mmap=on] */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "config/kv.h"
+
+static int dev_err(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int dev_err(char *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, CONFIG_ERR_LEN, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+int config_pci_addr(const char *s, char out[16])
+{
+	unsigned int dom = 0, bus, dev, fn;
+	const char *slash = strrchr(s, '/');
+	char tail;
+
+	if (slash) /* /sys/bus/pci/devices/0000:00:03.0 (a trailing / is not allowed) */
+		s = slash + 1;
+	if (sscanf(s, "%4x:%2x:%2x.%1x%c", &dom, &bus, &dev, &fn, &tail) == 4 &&
+	    strlen(s) == 12) {
+		/* DDDD:BB:DD.F */
+	} else if (sscanf(s, "%2x:%2x.%1x%c", &bus, &dev, &fn, &tail) == 3 && strlen(s) == 7) {
+		dom = 0;
+	} else {
+		return -EINVAL;
+	}
+	if (dev > 31 || fn > 7 || strspn(s, "0123456789abcdefABCDEF:.") != strlen(s))
+		return -EINVAL;
+	snprintf(out, 16, "%04x:%02x:%02x.%x", dom, bus, dev, fn);
+	return 0;
+}
+
+static int onoff(const char *key, const char *v, bool *out, char *err)
+{
+	if (!strcmp(v, "on") || !strcmp(v, "true"))
+		*out = true;
+	else if (!strcmp(v, "off") || !strcmp(v, "false"))
+		*out = false;
+	else
+		return dev_err(err, "%s='%s': use on or off", key, v);
+	return 0;
+}
+
+static int parse_pair(struct vfio_config *v, const struct kv_pair *p, bool first, char *err)
+{
+	const char *k = p->key, *x = p->value;
+
+	if (p->bare)
+		return dev_err(err, "'%s': expected key=value", k);
+	if (!strcmp(k, "vfio")) {
+		if (!first)
+			return dev_err(err, "vfio= must come first");
+		if (config_pci_addr(x, v->addr))
+			return dev_err(err, "vfio='%s': not a PCI address (DDDD:BB:DD.F, BB:DD.F or "
+					    "/sys/bus/pci/devices/DDDD:BB:DD.F)", x);
+	} else if (first) {
+		return dev_err(err, "'%s': the device kind comes first (vfio=ADDRESS)", k);
+	} else if (!strcmp(k, "id")) {
+		if (!*x || strlen(x) >= sizeof(v->id) || strspn(x, "abcdefghijklmnopqrstuvwxyz"
+								    "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+								    "0123456789_-") != strlen(x))
+			return dev_err(err, "id='%s': 1-31 letters, digits, '-' or '_'", x);
+		snprintf(v->id, sizeof(v->id), "%s", x);
+	} else if (!strcmp(k, "rombar")) {
+		return onoff(k, x, &v->rombar, err);
+	} else if (!strcmp(k, "x-no-mmap")) {
+		return onoff(k, x, &v->no_mmap, err);
+	} else {
+		return dev_err(err, "unknown key '%s' (vfio, id, rombar, x-no-mmap)", k);
+	}
+	return 0;
+}
+
+int config_parse_device(const char *s, unsigned int index, struct vfio_config *v, char *err)
+{
+	struct kv kv;
+	int rc;
+
+	memset(v, 0, sizeof(*v));
+	v->rombar = true;
+	rc = kv_parse(&kv, s);
+	if (rc || kv.nr == 0) {
+		kv_free(&kv);
+		return dev_err(err, rc == -E2BIG ? "too many keys" : "malformed option string");
+	}
+	for (unsigned int i = 0; i < kv.nr && !rc; i++)
+		rc = parse_pair(v, &kv.pairs[i], i == 0, err);
+	kv_free(&kv);
+	if (rc)
+		return rc;
+	if (!v->id[0])
+		snprintf(v->id, sizeof(v->id), "vfio%u", index);
+	return 0;
+}

@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The config space a passed-through device shows the guest (see vfio.h). */
+#include "vfio/vfio.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "util/log.h"
+
+#define CFG_STD 256
+
+static struct vfio_pci *to_vfio(struct pci_dev *d)
+{
+	return d->priv;
+}
+
+/* Capabilities the guest keeps seeing; the rest are unlinked. */
+static bool cap_kept(uint8_t id)
+{
+	return id == PCI_CAP_ID_PM || id == PCI_CAP_ID_EXP || id == PCI_CAP_ID_MSIX;
+}
+
+static void pt_range(struct vfio_pci *v, uint32_t off, uint32_t len, bool on)
+{
+	for (uint32_t i = off; i < off + len && i < PCI_CFG_SIZE; i++) {
+		v->pt[i] = on;
+		v->pci.wmask[i] = on ? 0xff : 0;
+		v->pci.w1c[i] = 0;
+	}
+}
+
+/* Walk the device's chain in raw[], keep the capabilities we pass, relink them. */
+static int build_caps(struct vfio_pci *v, const uint8_t *raw, char *why, size_t whylen)
+{
+	uint8_t *cfg = v->pci.cfg, last = 0, off;
+	bool seen[CFG_STD / 4] = { false };
+
+	cfg[PCI_CAPABILITY_LIST] = 0;
+	if (!(raw[PCI_STATUS] & PCI_STATUS_CAP_LIST))
+		return 0;
+	for (off = raw[PCI_CAPABILITY_LIST] & ~3; off; off = raw[off + PCI_CAP_LIST_NEXT] & ~3) {
+		uint8_t id = raw[off], len;
+
+		if (off < 0x40 || off > CFG_STD - 4 || seen[off / 4]) {
+			snprintf(why, whylen, "broken capability chain at 0x%02x", off);
+			return -EIO;
+		}
+		seen[off / 4] = true;
+		if (!cap_kept(id))
+			continue;
+		/* body: up to the next capability or the end of the standard space */
+		len = id == PCI_CAP_ID_MSIX ? PCI_CAP_MSIX_SIZEOF
+		      : id == PCI_CAP_ID_PM ? PCI_PM_SIZEOF
+					    : PCI_CAP_EXP_ENDPOINT_SIZEOF_V2;
+		if (off + len > CFG_STD)
+			len = (uint8_t)(CFG_STD - off);
+		if (id == PCI_CAP_ID_MSIX) {
+			if (v->msix_cap) {
+				snprintf(why, whylen, "two MSI-X capabilities");
+				return -EIO;
+			}
+			v->msix_cap = off;
+			pt_range(v, off, len, false); /* emulated: msix_attach sets its masks */
+		} else {
+			pt_range(v, off + 2, len - 2u, true);
+		}
+		/* ID and next pointer are ours */
+		pt_range(v, off, 2, false);
+		cfg[off + PCI_CAP_LIST_NEXT] = 0;
+		if (last)
+			cfg[last + PCI_CAP_LIST_NEXT] = off;
+		else
+			cfg[PCI_CAPABILITY_LIST] = off;
+		last = off;
+	}
+	return 0;
+}
+
+int vfio_pci_build(struct vfio_pci *v, char *why, size_t whylen)
+{
+	struct pci_dev *d = &v->pci;
+	uint8_t raw[CFG_STD];
+	uint64_t cfg_size = v->regions[VFIO_PCI_CONFIG_REGION_INDEX].size;
+	int err;
+
+	if (cfg_size < CFG_STD) {
+		snprintf(why, whylen, "config space of %llu bytes", (unsigned long long)cfg_size);
+		return -EIO;
+	}
+	err = v->io->read(v->io_ctx, VFIO_PCI_CONFIG_REGION_INDEX, 0, raw, sizeof(raw));
+	if (err) {
+		snprintf(why, whylen, "reading config space: %s", strerror(-err));
+		return err;
+	}
+	if ((raw[PCI_HEADER_TYPE] & 0x7f) != PCI_HEADER_TYPE_NORMAL) {
+		snprintf(why, whylen, "header type %u: only endpoints (type 0) can be passed",
+			 raw[PCI_HEADER_TYPE] & 0x7f);
+		return -ENOTSUP;
+	}
+	pci_dev_init(d, 0, 0, 0, 0, 0);
+	memcpy(d->cfg, raw, sizeof(raw));
+	d->ops = &vfio_pci_ops;
+	d->priv = v;
+	d->name = v->name;
+	memset(v->pt, 0, sizeof(v->pt));
+	v->msix_cap = 0;
+	v->io_bars_hidden = 0;
+	/* the header is the device's, apart from what follows */
+	pt_range(v, 0, 0x40, true);
+	/* read-only identity: writes would only be dropped by vfio-pci, keep them local */
+	pt_range(v, PCI_VENDOR_ID, 4, false);
+	pt_range(v, PCI_CLASS_REVISION, 4, false);
+	pt_range(v, PCI_HEADER_TYPE, 1, false);
+	pt_range(v, PCI_SUBSYSTEM_VENDOR_ID, 4, false);
+	pt_range(v, PCI_CAPABILITY_LIST, 4, false);
+	pt_range(v, PCI_INTERRUPT_LINE, 2, false);
+	d->wmask[PCI_INTERRUPT_LINE] = 0xff;
+	pt_range(v, PCI_ROM_ADDRESS, 4, false); /* no ROM for the guest */
+	pci_cfg_set32(d, PCI_ROM_ADDRESS, 0);
+	pt_range(v, PCI_BASE_ADDRESS_0, 24, false);
+	memset(d->cfg + PCI_BASE_ADDRESS_0, 0, 24);
+	for (int i = 0; i < PCI_NUM_BARS; i++) {
+		uint8_t bar = raw[PCI_BASE_ADDRESS_0 + 4 * i]; /* the flag bits */
+		uint64_t size = v->regions[i].size;
+		bool io = bar & PCI_BASE_ADDRESS_SPACE_IO;
+		bool is64 = !io && (bar & PCI_BASE_ADDRESS_MEM_TYPE_MASK) == PCI_BASE_ADDRESS_MEM_TYPE_64;
+
+		if (!size)
+			continue;
+		if (io) {
+			v->io_bars_hidden++;
+			continue;
+		}
+		if (size & (size - 1) || size < 16 || (is64 && i == PCI_NUM_BARS - 1)) {
+			snprintf(why, whylen, "BAR %d: size 0x%llx is not a BAR's", i,
+				 (unsigned long long)size);
+			return -EIO;
+		}
+		err = pci_dev_add_bar(d, i, size, false, is64, bar & PCI_BASE_ADDRESS_MEM_PREFETCH);
+		if (err) {
+			snprintf(why, whylen, "BAR %d: size 0x%llx not supported", i,
+				 (unsigned long long)size);
+			return err;
+		}
+		if (is64)
+			i++;
+	}
+	/* extended capabilities (AER, SR-IOV, ...) stay hidden: an empty list */
+	memset(d->cfg + CFG_STD, 0, PCI_CFG_SIZE - CFG_STD);
+	/* command: the decode bits matter to pci.c, the rest to the device */
+	d->wmask[PCI_COMMAND] = 0xff;
+	d->wmask[PCI_COMMAND + 1] = 0x07;
+	return build_caps(v, raw, why, whylen);
+}
+
+/* Read the passed-through bytes of [off, off+size) from the device. */
+static void vfio_cfg_read(struct pci_dev *d, uint32_t off, unsigned int size)
+{
+	struct vfio_pci *v = to_vfio(d);
+	uint8_t buf[4];
+	bool any = false;
+
+	for (unsigned int i = 0; i < size; i++)
+		any |= v->pt[off + i];
+	if (!any)
+		return;
+	if (v->io->read(v->io_ctx, VFIO_PCI_CONFIG_REGION_INDEX, off, buf, size)) {
+		v->io_errors++;
+		memset(buf, 0xff, size);
+	}
+	for (unsigned int i = 0; i < size; i++)
+		if (v->pt[off + i])
+			d->cfg[off + i] = buf[i];
+}
+
+/* MSI-X on or off in VFIO as the guest's enable bit says (INTx while it is off). */
+static void msix_follow(struct vfio_pci *v)
+{
+	bool on = msix_enabled(&v->msix);
+	int err, fds[MSIX_MAX_VECTORS];
+
+	if (on == v->msix_on)
+		return;
+	if (on) {
+		if (v->intx_on) {
+			v->io->set_irqs(v->io_ctx, VFIO_PCI_INTX_IRQ_INDEX,
+					VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0, NULL);
+			v->intx_on = false;
+		}
+		for (unsigned int i = 0; i < v->msix.nr; i++)
+			fds[i] = v->msix.v[i].efd;
+		err = v->io->set_irqs(v->io_ctx, VFIO_PCI_MSIX_IRQ_INDEX,
+				      VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, 0,
+				      v->msix.nr, fds);
+	} else {
+		err = v->io->set_irqs(v->io_ctx, VFIO_PCI_MSIX_IRQ_INDEX,
+				      VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0, NULL);
+	}
+	if (err) {
+		log_guest("%s: MSI-X %s: %s", v->name, on ? "enable" : "disable", strerror(-err));
+		v->io_errors++;
+		return;
+	}
+	v->msix_on = on;
+	if (!on && v->intx_efd >= 0 &&
+	    !v->io->set_irqs(v->io_ctx, VFIO_PCI_INTX_IRQ_INDEX,
+			     VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, 0, 1,
+			     &v->intx_efd))
+		v->intx_on = true;
+}
+
+/* Forward the passed-through bytes the guest just wrote; follow MSI-X. */
+static void vfio_cfg_written(struct pci_dev *d, uint32_t off, unsigned int size)
+{
+	struct vfio_pci *v = to_vfio(d);
+	unsigned int i = 0;
+
+	while (i < size) {
+		unsigned int n = 0;
+
+		if (!v->pt[off + i]) {
+			i++;
+			continue;
+		}
+		while (i + n < size && v->pt[off + i + n])
+			n++;
+		if (v->io->write(v->io_ctx, VFIO_PCI_CONFIG_REGION_INDEX, off + i, d->cfg + off + i, n))
+			v->io_errors++;
+		i += n;
+	}
+	uint32_t ctrl = (uint32_t)v->msix_cap + PCI_MSIX_FLAGS;
+
+	if (v->msix_ready && off <= ctrl + 1 && off + size > ctrl) {
+		msix_cfg_written(&v->msix, off, size);
+		msix_follow(v);
+	}
+}
+
+static void vfio_bar_read(struct pci_dev *d, int bar, uint64_t off, uint8_t *data, unsigned int size)
+{
+	struct vfio_pci *v = to_vfio(d);
+
+	if (v->msix_ready && bar == v->msix.bar && msix_bar_read(&v->msix, off, data, size))
+		return;
+	__atomic_add_fetch(&v->trapped_reads, 1, __ATOMIC_RELAXED);
+	if (v->io->read(v->io_ctx, (unsigned int)bar, off, data, size)) {
+		__atomic_add_fetch(&v->io_errors, 1, __ATOMIC_RELAXED);
+		memset(data, 0xff, size);
+	}
+}
+
+static void vfio_bar_write(struct pci_dev *d, int bar, uint64_t off, const uint8_t *data,
+			   unsigned int size)
+{
+	struct vfio_pci *v = to_vfio(d);
+
+	if (v->msix_ready && bar == v->msix.bar && msix_bar_write(&v->msix, off, data, size))
+		return;
+	__atomic_add_fetch(&v->trapped_writes, 1, __ATOMIC_RELAXED);
+	if (v->io->write(v->io_ctx, (unsigned int)bar, off, data, size))
+		__atomic_add_fetch(&v->io_errors, 1, __ATOMIC_RELAXED);
+}
+
+/* The BAR moved (or decoding changed): its mapped pieces follow it. */
+static void vfio_bar_moved(struct pci_dev *d, int bar, uint64_t old_addr, uint64_t new_addr)
+{
+	struct vfio_pci *v = to_vfio(d);
+	struct vfio_region *r = &v->regions[bar];
+
+	(void)old_addr;
+	if (!v->env.memslot)
+		return;
+	for (unsigned int i = 0; i < r->nr_areas; i++) {
+		struct vfio_area *a = &r->areas[i];
+
+		if (a->slot >= 0) {
+			v->env.memslot(v->env.ctx, a->slot, 0, 0, NULL);
+			a->slot = -1;
+		}
+		if (new_addr) {
+			int s = v->env.memslot(v->env.ctx, -1, new_addr + a->off, a->size, a->host);
+
+			if (s < 0)
+				log_guest("%s: BAR %d at 0x%llx: no memory slot (%s), accesses trap",
+					  v->name, bar, (unsigned long long)new_addr, strerror(-s));
+			a->slot = s < 0 ? -1 : s;
+		}
+	}
+}
+
+const struct pci_dev_ops vfio_pci_ops = {
+	.bar_read = vfio_bar_read,
+	.bar_write = vfio_bar_write,
+	.cfg_written = vfio_cfg_written,
+	.cfg_read = vfio_cfg_read,
+	.bar_moved = vfio_bar_moved,
+};
+
+int vfio_pci_wire(struct vfio_pci *v, char *why, size_t whylen)
+{
+	struct pci_dev *d = &v->pci;
+	int err;
+
+	if (v->msix_cap) {
+		err = msix_attach(&v->msix, d, v->env.router, v->msix_cap);
+		if (err) {
+			snprintf(why, whylen, "MSI-X: %s", strerror(-err));
+			return err;
+		}
+		if (!d->bars[v->msix.bar].size) {
+			snprintf(why, whylen, "MSI-X table in BAR %d, which the device lacks", v->msix.bar);
+			return -EIO;
+		}
+		v->msix_ready = true;
+	}
+	if (v->intx_count && d->intx_gsi) {
+		v->intx_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		v->intx_resample = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (v->intx_efd < 0 || v->intx_resample < 0) {
+			snprintf(why, whylen, "eventfd: %s", strerror(errno));
+			return -errno;
+		}
+		if (v->env.router &&
+		    (err = irq_router_irqfd(v->env.router, d->intx_gsi, v->intx_efd, v->intx_resample,
+					    true))) {
+			snprintf(why, whylen, "INTx irqfd: %s", strerror(-err));
+			return err;
+		}
+		err = v->io->set_irqs(v->io_ctx, VFIO_PCI_INTX_IRQ_INDEX,
+				      VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, 0, 1,
+				      &v->intx_efd);
+		if (!err)
+			err = v->io->set_irqs(v->io_ctx, VFIO_PCI_INTX_IRQ_INDEX,
+					      VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_UNMASK, 0,
+					      1, &v->intx_resample);
+		if (err) {
+			snprintf(why, whylen, "INTx: %s", strerror(-err));
+			return err;
+		}
+		v->intx_on = true;
+	} else {
+		d->cfg[PCI_INTERRUPT_PIN] = 0;
+	}
+	/* the decode bits kasou-as-firmware turned on reach the device too */
+	vfio_cfg_written(d, PCI_COMMAND, 2);
+	return 0;
+}
+
+void vfio_pci_unwire(struct vfio_pci *v)
+{
+	if (v->msix_on)
+		v->io->set_irqs(v->io_ctx, VFIO_PCI_MSIX_IRQ_INDEX,
+				VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0, NULL);
+	v->msix_on = false;
+	if (v->intx_on)
+		v->io->set_irqs(v->io_ctx, VFIO_PCI_INTX_IRQ_INDEX,
+				VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0, NULL);
+	v->intx_on = false;
+	if (v->intx_efd >= 0) {
+		if (v->env.router)
+			irq_router_irqfd(v->env.router, v->pci.intx_gsi, v->intx_efd, v->intx_resample,
+					 false);
+		close(v->intx_efd);
+	}
+	if (v->intx_resample >= 0)
+		close(v->intx_resample);
+	v->intx_efd = v->intx_resample = -1;
+	if (v->msix_ready)
+		msix_destroy(&v->msix);
+	v->msix_ready = false;
+}
