@@ -7,10 +7,11 @@
 #   @B boot  r= vmm= i= guest_up= wall_marker= wall_exit= rc= d_exits= ...
 #   @B mem   r= vmm= vmrss_kb= guest_rss_kb= overhead_kb= ...
 #   @B blk   r= vmm= aio= test= ios= secs= iops= mbps= d_exits= ...
+#   @B net   r= vmm= vhost= test= streams= bytes= secs= mbps= mbps_sum= ok= d_exits= ...
 #   @B err   r= what= vmm= ...   (+ "@B errcmd ..." and "@B errtail | ..." lines)
 #   @B labfault r= what= vmm= try= ...   a lab fault signature in the guest console (the
 #            VMM is killed at once) or a guest reset: the run is retried once; its results
-#            are "blk-faulted"
+#            are "blk-faulted" / "net-faulted"
 #   @B info  ...
 # The VMMs' own output (the L2 console, their messages) goes to the log prefixed with "| ".
 # Needs: BENCH_ROUND (round number), KERNEL, INITRD, KASOU, TMPDIR (from the lab runner).
@@ -54,13 +55,15 @@ delta() {
 # comes and written to OUT with these markers:
 #   @T UPTIME DELTAS  the guest's BENCH-BOOTED line (uptime then, KVM exits since the start)
 #   @B blk ...        a kbench result, with the KVM exits between BENCH-GO and BENCH-DONE
+#   @B net ...        a network test (BENCH-GO net ... starts L1's senders for h2g;
+#                     BENCH-NETRESULT gives the guest's side), exits from GO to DONE
 #   @F LINE           a lab fault signature in the guest console (those of run.sh: rcu: INFO,
 #                     self-detected stall, soft lockup, Kernel panic, stack guard page):
 #                     the VMM is killed at once
 #   @RC N             the VMM's exit status
 # Deadlines (a watcher kills the VMM when one passes; why goes to $TMPDIR/vmm.hang, with
-# KVM's exit counts over the 2 s before): FIRST s to the first marker, BENCH_SECS + 30 s for
-# each kbench test, 40 s from the last one to the VMM's exit. Sets T0, T2 (uptimes at start
+# KVM's exit counts over the 2 s before): FIRST s to the first marker, BENCH_GO_SECS
+# (BENCH_SECS + 30) s for each test from its BENCH-GO, 40 s from the last one to the VMM's exit. Sets T0, T2 (uptimes at start
 # and end), RC, FAULT, HANG.
 run_vmm() {
 	_out=$1 _first=$2
@@ -80,8 +83,13 @@ run_vmm() {
 			line=${line%"$CR"}
 			case $line in
 			*BENCH-BOOTED*) up; snap s1; echo "@T $UP $(delta s0 s1)"; _setdl 40 ;;
-			*BENCH-GO*) snap a; _setdl $((BENCH_SECS + 30)) ;;
-			*BENCH-DONE*) snap b; _setdl 40 ;;
+			*BENCH-GO*)
+				snap a
+				_setdl "${BENCH_GO_SECS:-$((${BENCH_SECS:-0} + 30))}"
+				case $line in *"BENCH-GO net "*) net_go ${line#*BENCH-GO net } ;; esac
+				;;
+			*BENCH-DONE*) snap b; _done=1; _setdl 40 ;;
+			*BENCH-NETRESULT*) net_result ${line#*BENCH-NETRESULT } ;;
 			*BENCH-RESULT*)
 				set -- ${line#*BENCH-RESULT }
 				t=$1
@@ -144,7 +152,8 @@ _vmm_watcher() {
 # rerun the whole scenario in a fresh L1), faulted results renamed "blk-faulted"
 show_out() {
 	if [ -n "$FAULT" ]; then
-		sed -e '/^@RC /d' -e '/^@[TF] /d' -e 's/^@B blk /@B blk-faulted /' -e '/^@B /!s/^/| /' \
+		sed -e '/^@RC /d' -e '/^@[TF] /d' -e 's/^@B blk /@B blk-faulted /' -e 's/^@B net /@B net-faulted /' \
+			-e '/^@B /!s/^/| /' \
 			-e 's/rcu: INFO/rcu(handled): INFO/; s/self-detected stall/self-detected (handled) stall/' \
 			-e 's/soft lockup/soft (handled) lockup/; s/Kernel panic/Kernel (handled) panic/' \
 			-e 's/stack guard page/stack guard (handled) page/' "$1"
@@ -387,6 +396,170 @@ blk_one() {
 bench_blk() {
 	blk_image || return 0
 	for _p in "$@"; do blk_one "${_p%%:*}" "${_p#*:}"; done
+}
+
+# ------------------------------------------------------------------ network
+# TCP over virtio-net on a tap in L1 (L1 192.168.200.1/24, the guest .2), with kbench
+# (send/recv print the bytes and an FNV checksum, recv its first-byte and EOF times).
+# BENCH_NET: the tests, DIR:STREAMS,... (g2h: the guest sends to L1; h2g: L1 sends to the
+# guest), BENCH_NET_BYTES per test, split among its streams. Test K's stream J uses port
+# 5000 + 10K + J. The guest's senders and receivers are pinned to vCPU J % 2 (taskset);
+# L1's are not pinned. Throughput: all bytes of a test over the wall time from the first
+# receiver's first byte to the last receiver's EOF (one clock: all receivers are on the
+# same side); mbps_sum is the sum of the per-stream rates. KVM exits: from the guest's
+# BENCH-GO (for g2h it then waits 0.5 s before sending) to its BENCH-DONE.
+NET_L1=192.168.200.1
+NET_G=192.168.200.2
+
+# net_go K DIR N PER: (reader loop, at BENCH-GO) L1 starts the senders of an h2g test.
+# Not as children of the reader: their SIGCHLD would interrupt its `read`, and busybox ash
+# then drops the part of the line it had read (a lost "BE" of "BENCH-DONE" was seen).
+net_go() {
+	_done=
+	[ "$2" = h2g ] || return 0
+	_j=0
+	while [ "$_j" -lt "$3" ]; do
+		(kbench send $NET_G $((5000 + 10 * $1 + _j)) "$4" $((10 * $1 + _j + 1)) </dev/null >"$TMPDIR/ns$1.$_j" 2>&1 &
+			echo $! >>"$TMPDIR/net.pids")
+		_j=$((_j + 1))
+	done
+}
+# net_result K DIR N TEXT...: (reader loop, at BENCH-NETRESULT; TEXT is what the guest's
+# kbench processes printed) checks every stream's bytes and checksum against the other
+# side's, prints the "@B net" record
+net_result() {
+	_k=$1 _dir=$2 _n=$3
+	shift 3
+	echo "$*" | awk '{ n = split($0, a, "kbench "); for (i = 2; i <= n; i++) print "kbench " a[i] }' >"$TMPDIR/nguest"
+	if [ "$_dir" = g2h ]; then _side=nr; else _side=ns; fi
+	# L1's side: wait (5 s at most) for every process to have printed its line
+	_j=0 _w=0
+	while [ "$_j" -lt "$_n" ]; do
+		if grep -aqE '^kbench (sent|received) |kbench (send|recv):' "$TMPDIR/$_side$_k.$_j" 2>/dev/null || [ $_w -ge 50 ]; then
+			_j=$((_j + 1))
+		else
+			sleep 0.1
+			_w=$((_w + 1))
+		fi
+	done
+	_j=0
+	: >"$TMPDIR/nl1"
+	while [ "$_j" -lt "$_n" ]; do cat "$TMPDIR/$_side$_k.$_j" >>"$TMPDIR/nl1" 2>/dev/null; _j=$((_j + 1)); done
+	_e=$(awk -v n="$_n" '
+		$1 != "kbench" { next }
+		$2 == "sent" { s[$3 " " $4]++; ns++ }
+		$2 == "received" {
+			r[$3 " " $4]++; nr++; b += $3
+			for (i = 5; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+			if (nr == 1 || v["t0"] + 0 < t0) t0 = v["t0"] + 0
+			if (nr == 1 || v["t1"] + 0 > t1) t1 = v["t1"] + 0
+			sum += v["mbps"]
+		}
+		END {
+			ok = ns == n && nr == n
+			for (k in s) if (r[k] != s[k]) ok = 0
+			for (k in r) if (r[k] != s[k]) ok = 0
+			d = t1 - t0
+			printf "streams=%d/%d bytes=%d secs=%.3f mbps=%.1f mbps_sum=%.1f ok=%d", nr, n, b, d,
+				(d > 0 ? b * 8 / d / 1e6 : 0), sum, ok
+		}' "$TMPDIR/nguest" "$TMPDIR/nl1")
+	# no DONE line seen: no exit counts (b would be the previous test's)
+	if [ -n "${_done:-}" ]; then _x=$(delta a b); else _x="d_exits=NA done_marker=missing"; fi
+	echo "@B net r=$R vmm=$vmm vhost=$vh test=$_dir-$_n $_e $_x"
+	case $_e in *ok=1) ;; *)
+		# what each side printed, for the failure record
+		sed 's/^/net: guest: /' "$TMPDIR/nguest"
+		sed 's/^/net: L1: /' "$TMPDIR/nl1" ;;
+	esac
+}
+
+# net_start VMM TAP: before the VMM starts: the tap (QEMU: made here; kasou makes its own,
+# addressed in the background once it exists) and L1's receivers of the g2h tests
+net_start() {
+	: >"$TMPDIR/net.pids"
+	rm -f "$TMPDIR"/nr* "$TMPDIR"/ns*
+	if [ "$1" = kasou ]; then
+		tap_up "$2" $NET_L1/24 90 >"$TMPDIR/tap_up" 2>&1 </dev/null &
+		echo $! >>"$TMPDIR/net.pids"
+	else
+		if ! tunctl -t "$2" >/dev/null || ! ip addr add $NET_L1/24 dev "$2" || ! ip link set "$2" up; then
+			serr "vmm=$1 cannot make tap $2 (tunctl -t, ip)"
+			return 1
+		fi
+	fi
+	_k=0
+	for _t in $(echo "${BENCH_NET:?}" | tr , ' '); do
+		_j=0
+		while [ "${_t%%:*}" = g2h ] && [ "$_j" -lt "${_t#*:}" ]; do
+			kbench recv $((5000 + 10 * _k + _j)) </dev/null >"$TMPDIR/nr$_k.$_j" 2>&1 &
+			echo $! >>"$TMPDIR/net.pids"
+			_j=$((_j + 1))
+		done
+		_k=$((_k + 1))
+	done
+	# listening before the guest can send (5 s at most)
+	for _ in $(seq 50); do
+		_n=0 _l=0
+		for _f in "$TMPDIR"/nr*; do
+			[ -e "$_f" ] || continue
+			_n=$((_n + 1))
+			grep -q listening "$_f" && _l=$((_l + 1))
+		done
+		[ $_l = $_n ] && break
+		sleep 0.1
+	done
+	return 0
+}
+# net_stop VMM TAP: after the VMM: what is left of the kbench processes, QEMU's tap
+net_stop() {
+	while read -r _p; do kill "$_p" 2>/dev/null; done <"$TMPDIR/net.pids"
+	while read -r _p; do wait "$_p" 2>/dev/null; done <"$TMPDIR/net.pids"
+	[ "$1" = kasou ] || { ip link set "$2" down; tunctl -d "$2" >/dev/null; }
+	# kasou's tap goes with its last file descriptor
+	for _ in $(seq 20); do [ -e "/sys/class/net/$2" ] || break; sleep 0.1; done
+	[ -e "/sys/class/net/$2" ] && rec "info r=$R tap $2 still there after $1 exited"
+	return 0
+}
+
+# net_one VMM VHOST: one L2 (256M, 2 vCPUs, one virtio-net queue pair on a tap, vhost
+# off|on) runs the BENCH_NET tests
+net_one() {
+	vmm=$1 vh=$2 out=$TMPDIR/net.out aio=
+	cl="console=ttyS0 quiet panic=-1 bench.net=$BENCH_NET bench.bytes=$BENCH_NET_BYTES"
+	case $vmm in
+	kasou) tap=kbk0
+		set -- "$KASOU" run --kernel "$KERNEL" --initrd "$INITRD" --cmdline "$cl" \
+		--cpus 2 --memory 256M --no-reboot --net "tap=$tap,vhost=$vh" ;;
+	qemu) tap=kbq0
+		set -- $QEMU -M q35 -accel kvm -cpu host -m 256M -smp 2 $QCOMMON \
+		-kernel "$KERNEL" -initrd "$INITRD" -append "$cl" \
+		-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no,vhost=$vh" \
+		-device virtio-net-pci,netdev=n0,romfile= ;;
+	esac
+	CMDLINE="$*"
+	ntests=$(echo "$BENCH_NET" | tr ',' '\n' | grep -c .)
+	for try in 1 2; do
+		net_start "$vmm" "$tap" || return 0
+		run_vmm "$out" 90 "$@"
+		net_stop "$vmm" "$tap"
+		reset_check LAB-GUEST-END
+		show_out "$out"
+		[ -n "$FAULT" ] || break
+		labfault net "$vmm" $try "vhost=$vh results=$(grep -ac '^@B net .* ok=1 ' "$out")/$ntests"
+	done
+	[ -n "$FAULT" ] && return
+	n=$(grep -ac '^@B net .* ok=1 ' "$out")
+	boots=$(grep -ac 'LAB-INIT' "$out")
+	fb=
+	[ "$vmm" = kasou ] && [ "$vh" = on ] && grep -aq 'vhost=on unavailable' "$out" && fb=" (vhost=on unavailable: userspace data path)"
+	if [ "$RC" != 0 ] || [ "$n" != "$ntests" ] || [ "$boots" != 1 ] || [ -n "$fb" ]; then
+		err net "$vmm" "$out" "vhost=$vh rc=$RC results=$n/$ntests guest-boots=$boots$fb"
+	fi
+}
+
+# bench_net PAIR...: PAIR is VMM:VHOST
+bench_net() {
+	for _p in "$@"; do net_one "${_p%%:*}" "${_p#*:}"; done
 }
 
 # the end of every bench scenario: exit status 0 unless something failed

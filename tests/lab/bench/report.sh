@@ -72,6 +72,21 @@ function ratio(a, b) { return (a == "" || b == "" || b == 0) ? "-" : sprintf("%.
 			add(k SUBSEP "e", kv["d_insn_emulation"] / kv["ios"])
 			add(k SUBSEP "j", kv["d_irq_injections"] / kv["ios"])
 		}
+	} else if (kind == "net" && kv["ok"] == "1") {
+		t = kv["test"]; h = kv["vhost"]; v = kv["vmm"]
+		if (!((t, h) in seen_net)) { seen_net[t, h] = 1; norder[++nn] = t SUBSEP h }
+		k = "net" SUBSEP t SUBSEP h SUBSEP v
+		add(k SUBSEP "mbps", kv["mbps"]); add(k SUBSEP "sum", kv["mbps_sum"])
+		mb = kv["bytes"] / 1e6
+		if (mb > 0 && kv["d_exits"] != "NA") {
+			add(k SUBSEP "x", kv["d_exits"] / mb)
+			add(k SUBSEP "u", (kv["d_io_exits"] + kv["d_mmio_exits"]) / mb)
+			add(k SUBSEP "h", kv["d_halt_exits"] / mb)
+			add(k SUBSEP "i", kv["d_irq_exits"] / mb)
+			add(k SUBSEP "w", kv["d_irq_window_exits"] / mb)
+			add(k SUBSEP "e", kv["d_insn_emulation"] / mb)
+			add(k SUBSEP "j", kv["d_irq_injections"] / mb)
+		}
 	} else if (kind == "err") {
 		nerr++
 	}
@@ -145,6 +160,42 @@ END {
 		}
 	}
 	print ""
+	print "## Network (TCP over virtio-net on a tap in L1; L2 256M, 2 vCPUs, 1 queue pair)"
+	print ""
+	print "kbench send/recv (iperf3 is not in the images): each test moves the same bytes (split among the"
+	print "streams), checked with an FNV checksum on both ends. g2h: guest -> L1, h2g: L1 -> guest;"
+	print "-N: N parallel streams (the guest'"'"'s ends pinned to vCPU i % 2 with taskset, L1'"'"'s unpinned)."
+	print "Mbit/s: all bytes over the wall time from the first receiver'"'"'s first byte to the last"
+	print "receiver'"'"'s EOF (medians; the sum of per-stream rates is in raw.txt as mbps_sum)."
+	print "exits/MB: all KVM exits from the guest'"'"'s GO to its DONE / 10^6 bytes moved."
+	print "QEMU: q35, `-netdev tap,...,vhost=V -device virtio-net-pci,romfile=`; kasou: `--net tap=NAME,vhost=V`."
+	print ""
+	print "| test | vhost | kasou Mbit/s | QEMU Mbit/s | ratio | kasou exits/MB | QEMU exits/MB | n (kasou/QEMU) |"
+	print "|---|---|---|---|---|---|---|---|"
+	for (j = 1; j <= nn; j++) {
+		split(norder[j], ta, SUBSEP)
+		kk = "net" SUBSEP ta[1] SUBSEP ta[2] SUBSEP "kasou" SUBSEP
+		kq = "net" SUBSEP ta[1] SUBSEP ta[2] SUBSEP "qemu" SUBSEP
+		km = med(kk "mbps"); qm = med(kq "mbps")
+		printf "| %s | %s | %s | %s | %s | %s | %s | %d/%d |\n", ta[1], ta[2], f(km, 0), f(qm, 0), ratio(km, qm),
+			f(med(kk "x"), 1), f(med(kq "x"), 1), cnt[kk "mbps"], cnt[kq "mbps"]
+	}
+	print ""
+	print "Exits per MB by kind (medians): exits, io_exits + mmio_exits, halt_exits, irq_exits,"
+	print "irq_window_exits, insn_emulation; and irq_injections per MB."
+	print ""
+	print "| test | vhost | VMM | exits | io+mmio | halt | irq | irq window | insn emulation | irq injections |"
+	print "|---|---|---|---|---|---|---|---|---|---|"
+	for (j = 1; j <= nn; j++) {
+		split(norder[j], ta, SUBSEP)
+		for (m = 1; m <= 2; m++) {
+			v = m == 1 ? "kasou" : "qemu"
+			kk = "net" SUBSEP ta[1] SUBSEP ta[2] SUBSEP v SUBSEP
+			printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", ta[1], ta[2], v, f(med(kk "x"), 1), f(med(kk "u"), 1),
+				f(med(kk "h"), 1), f(med(kk "i"), 1), f(med(kk "w"), 1), f(med(kk "e"), 1), f(med(kk "j"), 1)
+		}
+	}
+	print ""
 	printf "%d failure record(s).\n", nerr
 }' "$RAW"
 
@@ -164,7 +215,7 @@ echo
 echo "A lab fault signature (rcu: INFO, soft lockup, ...) in an L2 console (the VMM was killed at"
 echo "once) or an L2 that reset mid-run (LAB.md: L2s reset silently under load, QEMU's too): the"
 echo "run was retried once in the same L1; results of a faulted run are not in the tables"
-echo "(raw.txt keeps them as blk-faulted). Counts by VMM: $(awk '$2 == "labfault" && $0 ~ / try=/ {
+echo "(raw.txt keeps them as blk-faulted / net-faulted). Counts by VMM: $(awk '$2 == "labfault" && $0 ~ / try=/ {
 	for (i = 3; i <= NF; i++) if ($i ~ /^vmm=/) c[substr($i, 5)]++ } END { for (v in c) printf "%s %d; ", v, c[v] }' "$RAW")"
 echo
 if grep -q ' labfault ' "$RAW"; then
