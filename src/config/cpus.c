@@ -91,6 +91,45 @@ static int uint_key(const char *key, const char *v, uint64_t min, uint64_t max, 
 	return 0;
 }
 
+/* "S:D:C:T": four plain decimal numbers >= 1 whose product is at most CONFIG_CPUS_MAX
+ * (each checked before multiplying, so "-1:-1:1:1" or 65536:65536:1:1 cannot wrap to 1) */
+static int parse_topology(const char *v, unsigned int f[4])
+{
+	unsigned int product = 1;
+
+	for (unsigned int i = 0; i < 4; i++) {
+		const char *end = strchr(v, ':');
+		size_t len = end && i < 3 ? (size_t)(end - v) : strlen(v);
+		char num[8];
+		uint64_t n;
+
+		if (len >= sizeof(num))
+			return -EINVAL;
+		memcpy(num, v, len);
+		num[len] = 0;
+		if (config_parse_uint(num, 1, CONFIG_CPUS_MAX, &n))
+			return -EINVAL;
+		f[i] = (unsigned int)n;
+		product *= f[i];
+		if (product > CONFIG_CPUS_MAX)
+			return -EINVAL;
+		v += len;
+		if (i < 3 && *v++ != ':')
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* bits to number `n` items, as the APIC ID fields are (cpuid_apic_id) */
+static unsigned int id_bits(unsigned int n)
+{
+	unsigned int b = 0;
+
+	while ((1u << b) < n)
+		b++;
+	return b;
+}
+
 int config_cpus_set(struct vm_config *cfg, const char *key, const char *v, char *err)
 {
 	struct cpu_config *c = &cfg->cpu;
@@ -105,17 +144,15 @@ int config_cpus_set(struct vm_config *cfg, const char *key, const char *v, char 
 			return -EINVAL;
 		c->max = (unsigned int)n;
 	} else if (!strcmp(key, "topology")) {
-		unsigned int s, d, co, t;
-		char tail;
+		unsigned int f[4];
 
-		if (sscanf(v, "%u:%u:%u:%u%c", &s, &d, &co, &t, &tail) != 4 || !s || !d || !co || !t ||
-		    s * d * co * t > CONFIG_CPUS_MAX)
+		if (parse_topology(v, f))
 			return cerr(err, "topology='%s': use SOCKETS:DIES:CORES:THREADS, each at least 1, "
 					 "at most %d CPUs in all", v, CONFIG_CPUS_MAX);
-		c->sockets = s;
-		c->dies = d;
-		c->cores = co;
-		c->threads = t;
+		c->sockets = f[0];
+		c->dies = f[1];
+		c->cores = f[2];
+		c->threads = f[3];
 	} else if (!strcmp(key, "model")) {
 		if (!strcmp(v, "host"))
 			c->model_base = false;
@@ -163,6 +200,8 @@ static int parse_affinity(struct cpu_config *c, unsigned int max, char *err)
 		list[close - end - 2] = 0;
 		if (vcpu >= max)
 			return cerr(err, "affinity: vCPU %lu does not exist (%u vCPUs)", vcpu, max);
+		if (c->affinity_set[vcpu])
+			return cerr(err, "affinity: vCPU %lu is given twice", vcpu);
 		if (config_parse_cpulist(list, &c->affinity[vcpu]))
 			return cerr(err, "affinity: '%s' is not a CPU list (e.g. 2,3 or 4-7)", list);
 		c->affinity_set[vcpu] = true;
@@ -186,6 +225,18 @@ int config_cpus_finish(struct vm_config *cfg, char *err)
 		return cerr(err, "topology %u:%u:%u:%u gives %u CPUs, but the VM has %u (max)",
 			    c->sockets, c->dies, c->cores, c->threads,
 			    c->sockets * c->dies * c->cores * c->threads, max);
+	if (c->sockets) {
+		/* each level is a power-of-two wide field of the APIC ID: the last vCPU has the
+		 * highest one, and the MADT, SRAT and CPUID leaf 1 hold 8 bits (255 = broadcast) */
+		unsigned int top = ((((c->sockets - 1) << id_bits(c->dies) | (c->dies - 1))
+				     << id_bits(c->cores) | (c->cores - 1))
+				    << id_bits(c->threads)) | (c->threads - 1);
+
+		if (top > 254)
+			return cerr(err, "topology %u:%u:%u:%u needs APIC IDs up to %u, above the xAPIC "
+					 "limit of 254 (make the counts powers of two)",
+				    c->sockets, c->dies, c->cores, c->threads, top);
+	}
 	free(c->affinity);
 	free(c->affinity_set);
 	c->affinity = NULL;

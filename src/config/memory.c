@@ -200,6 +200,8 @@ int config_parse_numa(const char *s, struct vm_config *cfg, char *err)
 	if (cfg->nr_numa == CONFIG_MAX_NUMA)
 		return merr(err, "at most %d guest NUMA nodes", CONFIG_MAX_NUMA);
 	rc = kv_parse(&kv, s);
+	if (rc)
+		rc = merr(err, "malformed option string");
 	for (unsigned int i = 0; i < kv.nr && !rc; i++) {
 		const char *k = kv.pairs[i].key, *v = kv.pairs[i].value;
 
@@ -248,12 +250,36 @@ int config_parse_numa(const char *s, struct vm_config *cfg, char *err)
 	return 0;
 }
 
+/* SLIT rules Linux checks (else it drops the whole table): 10 to itself, more to others */
+static int numa_check_distances(const struct vm_config *cfg, const struct numa_node_config *n,
+				char *err)
+{
+	for (unsigned int j = 0; j < CONFIG_MAX_NUMA; j++) {
+		if (!n->distance[j])
+			continue;
+		if (j >= cfg->nr_numa)
+			return merr(err, "--numa node %u: distance to node %u, which does not exist", n->id,
+				    j);
+		if (j == n->id && n->distance[j] != 10)
+			return merr(err, "--numa node %u: the distance to itself must be 10, not %u", n->id,
+				    n->distance[j]);
+		if (j != n->id && n->distance[j] <= 10)
+			return merr(err, "--numa node %u: the distance to node %u must be above 10 (local)",
+				    n->id, j);
+	}
+	return 0;
+}
+
 int config_numa_finish(struct vm_config *cfg, char *err)
 {
 	uint64_t total = 0;
 	cpu_set_t seen;
 	unsigned int max = config_max_cpus(cfg);
+	uint64_t page = cfg->mem.hugepage_size;
 
+	/* again after every option: a config file sets the memory keys one at a time */
+	if (memory_finish(cfg, err))
+		return -EINVAL;
 	if (!cfg->nr_numa)
 		return 0;
 	CPU_ZERO(&seen);
@@ -264,6 +290,13 @@ int config_numa_finish(struct vm_config *cfg, char *err)
 		if (n->id >= cfg->nr_numa)
 			return merr(err, "--numa: node ids must be 0 to %u (the number of nodes - 1)",
 				    cfg->nr_numa - 1);
+		if (numa_check_distances(cfg, n, err))
+			return -EINVAL;
+		/* each node's slice is mbind()ed on its own: it must be whole huge pages */
+		if (page && n->size % page)
+			return merr(err, "--numa node %u: memory %lluM is not a multiple of the %lluM huge page",
+				    n->id, (unsigned long long)(n->size >> 20),
+				    (unsigned long long)(page >> 20));
 		CPU_AND(&both, &seen, &n->vcpus);
 		if (CPU_COUNT(&both))
 			return merr(err, "--numa: a vCPU is in two nodes");

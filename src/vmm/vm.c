@@ -25,6 +25,7 @@
 #include "virtio/net.h"
 #include "virtio/rng.h"
 #include "vfio/vfio.h"
+#include "vmm/numa.h"
 
 static void vm_irq_set(void *ctx, unsigned int irq, int level)
 {
@@ -317,50 +318,6 @@ static int vm_setup_devices(struct vm *vm)
 	return vm_setup_pci(vm);
 }
 
-/* Guest NUMA: node slices of RAM in guest-physical order, and each vCPU's node. */
-static void vm_numa_params(struct vm *vm, struct acpi_params *ap, uint8_t *cpu_node)
-{
-	const struct vm_config *cfg = vm->cfg;
-	unsigned int r = 0;
-	uint64_t used = 0; /* bytes of region r already given */
-
-	ap->nr_numa = cfg->nr_numa;
-	if (!cfg->nr_numa)
-		return;
-	for (unsigned int id = 0; id < cfg->nr_numa; id++) {
-		const struct numa_node_config *n = NULL;
-		uint64_t left;
-
-		for (unsigned int i = 0; i < cfg->nr_numa; i++)
-			if (cfg->numa[i].id == id)
-				n = &cfg->numa[i];
-		if (!n)
-			continue;
-		for (int c = 0; c < (int)vm->max_vcpus; c++)
-			if (CPU_ISSET(c, &n->vcpus))
-				cpu_node[c] = (uint8_t)id;
-		for (unsigned int j = 0; j < cfg->nr_numa; j++)
-			ap->distance[id][j] = n->distance[j];
-		left = n->size;
-		while (left && r < vm->mem.nr_regions) {
-			const struct guest_region *g = &vm->mem.regions[r];
-			uint64_t take = g->size - used < left ? g->size - used : left;
-
-			ap->mem_ranges[ap->nr_mem_ranges].base = g->gpa + used;
-			ap->mem_ranges[ap->nr_mem_ranges].len = take;
-			ap->mem_ranges[ap->nr_mem_ranges].node = id;
-			ap->nr_mem_ranges++;
-			left -= take;
-			used += take;
-			if (used == g->size) {
-				r++;
-				used = 0;
-			}
-		}
-	}
-	ap->cpu_node = cpu_node;
-}
-
 static int vm_load_guest(struct vm *vm)
 {
 	struct vm_persist *p = vm->persist;
@@ -379,7 +336,7 @@ static int vm_load_guest(struct vm *vm)
 	uint8_t cpu_node[CONFIG_CPUS_MAX] = { 0 };
 	int err;
 
-	vm_numa_params(vm, &ap, cpu_node);
+	numa_acpi_params(vm->cfg, &vm->mem, vm->max_vcpus, &ap, cpu_node);
 	if (!acpi || acpi_build(acpi, LAYOUT_ACPI_SIZE, LAYOUT_ACPI, &ap) < 0) {
 		log_error("cannot build ACPI tables");
 		return -ENOSPC;

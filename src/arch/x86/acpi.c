@@ -309,7 +309,8 @@ static int build_srat(struct acpi_buf *b, const struct acpi_params *p, uint64_t 
 	return 0;
 }
 
-/* SLIT: relative distances, 10 on the diagonal, 20 elsewhere unless set. */
+/* SLIT: relative distances, 10 on the diagonal, 20 elsewhere unless set; a distance
+ * given in one direction only (node 0 distance=1@30) holds both ways. */
 static int build_slit(struct acpi_buf *b, const struct acpi_params *p, uint64_t *gpa)
 {
 	unsigned int n = p->nr_numa;
@@ -323,8 +324,11 @@ static int build_slit(struct acpi_buf *b, const struct acpi_params *p, uint64_t 
 	memcpy(q, &localities, 8);
 	q += 8;
 	for (unsigned int i = 0; i < n; i++)
-		for (unsigned int j = 0; j < n; j++)
-			*q++ = p->distance[i][j] ? p->distance[i][j] : i == j ? 10 : 20;
+		for (unsigned int j = 0; j < n; j++) {
+			uint8_t d = p->distance[i][j] ? p->distance[i][j] : p->distance[j][i];
+
+			*q++ = d ? d : i == j ? 10 : 20;
+		}
 	header_init((struct acpi_sdt_header *)t, "SLIT", (uint32_t)len, 1);
 	return 0;
 }

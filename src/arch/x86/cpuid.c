@@ -260,7 +260,9 @@ void cpuid_patch(struct kvm_cpuid2 *c, unsigned int capacity, unsigned int index
 	if (e) {
 		e->ebx &= 0x0000ffff; /* keep brand index and CLFLUSH size */
 		e->ebx |= apic << 24;
-		e->ebx |= (1u << pkg_bits) << 16; /* addressable logical IDs per package */
+		/* addressable logical IDs per package: an 8-bit field, so 256 (129-255 vCPUs in
+		 * one package) is given as 255 rather than spilling into the APIC ID above it */
+		e->ebx |= ((1u << pkg_bits) > 0xff ? 0xff : (1u << pkg_bits)) << 16;
 		if (per_pkg > 1)
 			e->edx |= 1u << 28; /* HTT: more than one logical CPU per package */
 		else
