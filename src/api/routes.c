@@ -35,6 +35,13 @@ static void reply_none(struct api_response *resp)
 	resp->len = 0;
 }
 
+/* One request as the server hands it over; the body is parsed on first use. */
+struct route_req {
+	const char *method, *path, *raw;
+	size_t len;
+	json_t *body;
+};
+
 static json_t *parse_body(const char *body, size_t len, struct api_response *resp)
 {
 	json_error_t je;
@@ -53,6 +60,17 @@ static json_t *parse_body(const char *body, size_t len, struct api_response *res
 	return o;
 }
 
+/*
+ * The body as a JSON object, parsed once a route that takes one is reached:
+ * a wrong path or method is 404 / 405 whatever the body. NULL with resp
+ * filled (400) when it is not a JSON object.
+ */
+static json_t *req_body(struct route_req *r, struct api_response *resp)
+{
+	if (!r->body)
+		r->body = parse_body(r->raw, r->len, resp);
+	return r->body;
+}
 
 static const char *state_of(struct vm *vm)
 {
@@ -72,30 +90,47 @@ static void get_info(struct vm_persist *p, struct vm *vm, struct api_response *r
 static int fc_bucket(json_t *b, uint64_t *rate, uint64_t *burst)
 {
 	json_int_t size, refill, otb = 0;
+	unsigned __int128 r;
 
 	if (!b || json_is_null(b))
 		return 0;
 	if (json_unpack(b, "{s:I, s:I, s?I !}", "size", &size, "refill_time", &refill,
 			"one_time_burst", &otb) || size < 0 || refill <= 0 || otb < 0)
 		return -EINVAL;
-	*rate = (uint64_t)size * 1000 / (uint64_t)refill;
-	*burst = (uint64_t)(size + otb);
+	/* per second, in 128 bits; a small size over a long time is 1/s, never 0 (= no limit) */
+	r = (unsigned __int128)size * 1000 / (uint64_t)refill;
+	*rate = r > UINT64_MAX ? UINT64_MAX : r ? (uint64_t)r : size ? 1 : 0;
+	*burst = (uint64_t)size + (uint64_t)otb; /* both below 2^63: no wrap */
 	return 0;
 }
 
+/* Firecracker's drive_id / iface_id in a PATCH body: optional, but the path's id when given. */
+static int body_id_matches(const char *key, json_t *v, const char *id, char *err)
+{
+	if (json_is_string(v) && !strcmp(json_string_value(v), id))
+		return 0;
+	snprintf(err, CONFIG_ERR_LEN, "%s: expected \"%s\" (the id in the path)", key, id);
+	return -EINVAL;
+}
+
 /* Apply limit keys to a copy, so a bad key leaves the live limits alone. */
-static int patch_disk_limits(struct disk_config *d, json_t *body, char *err)
+static int patch_disk_limits(struct disk_config *d, const char *id, json_t *body, char *err)
 {
 	const char *key;
 	json_t *v;
 	char val[32];
 
 	json_object_foreach(body, key, v) {
-		if (!strcmp(key, "drive_id"))
+		if (!strcmp(key, "drive_id")) {
+			if (body_id_matches(key, v, id, err))
+				return -EINVAL;
 			continue;
+		}
 		if (!strcmp(key, "rate_limiter")) {
 			struct disk_throttle *t = &d->throttle;
 
+			if (json_is_null(v)) /* Firecracker: null leaves it as it is */
+				continue;
 			if (!json_is_object(v) ||
 			    fc_bucket(json_object_get(v, "bandwidth"), &t->bps, &t->bps_max) ||
 			    fc_bucket(json_object_get(v, "ops"), &t->iops, &t->iops_max)) {
@@ -120,18 +155,23 @@ static int patch_disk_limits(struct disk_config *d, json_t *body, char *err)
 	return 0;
 }
 
-static int patch_net_limits(struct net_config *n, json_t *body, char *err)
+static int patch_net_limits(struct net_config *n, const char *id, json_t *body, char *err)
 {
 	const char *key;
 	json_t *v;
 	char val[32];
 
 	json_object_foreach(body, key, v) {
-		if (!strcmp(key, "iface_id"))
+		if (!strcmp(key, "iface_id")) {
+			if (body_id_matches(key, v, id, err))
+				return -EINVAL;
 			continue;
+		}
 		if (!strcmp(key, "rx_rate_limiter") || !strcmp(key, "tx_rate_limiter")) {
 			bool rx = key[0] == 'r';
 
+			if (json_is_null(v)) /* Firecracker: null leaves it as it is */
+				continue;
 			if (!json_is_object(v) ||
 			    fc_bucket(json_object_get(v, "bandwidth"), rx ? &n->rx_bps : &n->tx_bps,
 				      rx ? &n->rx_bps_max : &n->tx_bps_max) ||
@@ -170,7 +210,7 @@ static void patch_drive(struct vm_persist *p, struct vm *vm, const char *id, jso
 		if (strcmp(cfg->disks[i].id, id))
 			continue;
 		d = cfg->disks[i]; /* shallow: only the integers change */
-		if (patch_disk_limits(&d, body, err))
+		if (patch_disk_limits(&d, id, body, err))
 			return api_fault(resp, 400, "drive '%s': %s", id, err);
 		cfg->disks[i].throttle = d.throttle;
 		if (vm && i < vm->nr_disks)
@@ -192,7 +232,7 @@ static void patch_net(struct vm_persist *p, struct vm *vm, const char *id, json_
 		if (strcmp(cfg->nets[i].id, id))
 			continue;
 		n = cfg->nets[i];
-		if (patch_net_limits(&n, body, err))
+		if (patch_net_limits(&n, id, body, err))
 			return api_fault(resp, 400, "network interface '%s': %s", id, err);
 		if (vm && i < vm->nr_nets && vm->nets[i].vhost &&
 		    (n.rx_bps || n.tx_bps || n.rx_pps || n.tx_pps))
@@ -247,6 +287,8 @@ static void patch_vm(struct vm *vm, json_t *body, struct api_response *resp)
 	if (!vm)
 		return api_fault(resp, 409, "the VM is stopping");
 	err = !strcmp(st, "Paused") ? vm_pause(vm) : vm_resume(vm);
+	if (err == -ESHUTDOWN)
+		return api_fault(resp, 409, "the VM is stopping");
 	if (err)
 		return api_fault(resp, 500, "%s failed: %s", st, strerror(-err));
 	reply_none(resp);
@@ -268,6 +310,7 @@ static int body_cpuset(json_t *body, cpu_set_t *set, bool *none, struct api_resp
 	json_t *a = json_object_get(body, "affinity");
 
 	*none = false;
+	CPU_ZERO(set);
 	if (json_object_size(body) != 1 || !a) {
 		api_fault(resp, 400, "expected {\"affinity\": \"HOSTCPUS\"} (e.g. \"2-3\"; null = unpinned)");
 		return -EINVAL;
@@ -344,7 +387,10 @@ static void set_balloon(struct vm_persist *p, struct vm *vm, json_t *body,
 		return api_fault(resp, 400, "expected {\"amount_mib\": N}");
 	if (!vm || !vm->balloon)
 		return api_fault(resp, 400, "this VM has no balloon (start it with --balloon)");
-	err = vballoon_set_target(vm->balloon, (uint64_t)json_integer_value(amount) << 20);
+	/* above 2^44 MiB the shift wraps to a small size the check would let through */
+	err = json_integer_value(amount) > (json_int_t)(UINT64_MAX >> 20)
+		      ? -EINVAL
+		      : vballoon_set_target(vm->balloon, (uint64_t)json_integer_value(amount) << 20);
 	if (err)
 		return api_fault(resp, 400, "balloon of %lld MiB: larger than the guest's memory",
 				 (long long)json_integer_value(amount));
@@ -364,8 +410,10 @@ static void patch_cgroup(struct vm_persist *p, json_t *body, struct api_response
 	json_object_foreach(body, k, v) {
 		if (json_is_integer(v))
 			snprintf(val, sizeof(val), "%lld", (long long)json_integer_value(v));
-		else if (json_is_string(v))
+		else if (json_is_string(v) && json_string_length(v) < sizeof(val))
 			snprintf(val, sizeof(val), "%s", json_string_value(v));
+		else if (json_is_string(v)) /* cut to fit, it would be another value */
+			return api_fault(resp, 400, "cgroup: '%s': value too long", k);
 		else
 			return api_fault(resp, 400, "cgroup: '%s': expected a string or integer", k);
 		if (cgroup_set(p->cgroup, k, val, why))
@@ -380,10 +428,11 @@ static bool is(const char *method, const char *m)
 }
 
 /* Route a request; `p->lock` held. */
-static void route_locked(struct vm_persist *p, struct vm *vm, const char *method,
-			 const char *path, json_t *body, struct api_response *resp)
+static void route_locked(struct vm_persist *p, struct vm *vm, struct route_req *r,
+			 struct api_response *resp)
 {
-	const char *id;
+	const char *method = r->method, *path = r->path, *id;
+	json_t *body;
 
 	if (!strcmp(path, "/")) {
 		if (!is(method, "GET"))
@@ -415,11 +464,15 @@ static void route_locked(struct vm_persist *p, struct vm *vm, const char *method
 	if (!strcmp(path, "/actions")) {
 		if (!is(method, "PUT"))
 			return api_fault(resp, 405, "%s %s is not allowed (PUT)", method, path);
+		if (!(body = req_body(r, resp)))
+			return;
 		return put_actions(vm, body, resp);
 	}
 	if (!strcmp(path, "/vm")) {
 		if (!is(method, "PATCH"))
 			return api_fault(resp, 405, "%s %s is not allowed (PATCH)", method, path);
+		if (!(body = req_body(r, resp)))
+			return;
 		return patch_vm(vm, body, resp);
 	}
 	if (!strcmp(path, "/vm/stats") || !strcmp(path, "/metrics")) {
@@ -432,13 +485,18 @@ static void route_locked(struct vm_persist *p, struct vm *vm, const char *method
 	if (!strcmp(path, "/cgroup")) {
 		if (!is(method, "PATCH"))
 			return api_fault(resp, 405, "%s %s is not allowed (PATCH)", method, path);
+		if (!(body = req_body(r, resp)))
+			return;
 		return patch_cgroup(p, body, resp);
 	}
 	if (!strcmp(path, "/balloon") || !strcmp(path, "/balloon/statistics")) {
 		if (path[8] && !is(method, "GET"))
 			return api_fault(resp, 405, "%s %s is not allowed (GET)", method, path);
-		if (is(method, "PUT") || is(method, "PATCH"))
+		if (is(method, "PUT") || is(method, "PATCH")) {
+			if (!(body = req_body(r, resp)))
+				return;
 			return set_balloon(p, vm, body, resp);
+		}
 		if (!is(method, "GET"))
 			return api_fault(resp, 405, "%s %s is not allowed", method, path);
 		if (!vm || !vm->balloon)
@@ -448,6 +506,8 @@ static void route_locked(struct vm_persist *p, struct vm *vm, const char *method
 	if (!strncmp(path, "/vcpus/", 7) || !strcmp(path, "/emulator") || !strcmp(path, "/iothreads")) {
 		if (!is(method, "PATCH"))
 			return api_fault(resp, 405, "%s %s is not allowed (PATCH)", method, path);
+		if (!(body = req_body(r, resp)))
+			return;
 		return patch_affinity(p, vm, path[1] == 'v' ? path + 7 : path + 1, body, resp);
 	}
 	if (!strncmp(path, "/drives/", 8) || !strncmp(path, "/network-interfaces/", 20)) {
@@ -458,6 +518,8 @@ static void route_locked(struct vm_persist *p, struct vm *vm, const char *method
 			return api_fault(resp, 404, "no such resource: %s", path);
 		if (!is(method, "PATCH"))
 			return api_fault(resp, 405, "%s %s is not allowed (PATCH)", method, path);
+		if (!(body = req_body(r, resp)))
+			return;
 		if (drive)
 			return patch_drive(p, vm, id, body, resp);
 		return patch_net(p, vm, id, body, resp);
@@ -469,15 +531,12 @@ void api_route(void *ctx, const char *method, const char *path, const char *body
 	       struct api_response *resp)
 {
 	struct vm_persist *p = ctx;
-	json_t *b = NULL;
+	struct route_req r = { .method = method, .path = path, .raw = body, .len = len };
 
-	/* bodies matter for the writing methods only */
-	if ((is(method, "PUT") || is(method, "PATCH")) && !(b = parse_body(body, len, resp)))
-		return;
 	pthread_mutex_lock(&p->lock);
-	route_locked(p, p->current, method, path, b, resp);
+	route_locked(p, p->current, &r, resp);
 	pthread_mutex_unlock(&p->lock);
-	json_decref(b);
+	json_decref(r.body);
 }
 
 void api_route_metrics(void *ctx, const char *method, const char *path, const char *body,

@@ -50,6 +50,47 @@ static int scalar(json_t *v, char *buf, size_t len)
 	return 0;
 }
 
+/*
+ * Append "KEY=VALUE" (after a comma unless first) to an option string for
+ * the kv parser, so that a JSON object's keys and values stay what they are:
+ * a key kv would split ("a=b", "a,b") is refused, and a comma in the value is
+ * doubled (kv's escape) outside [...], where kv keeps commas itself; "0,2"
+ * stays one value. 0, -EINVAL (such a key) or -E2BIG (no room; never writes
+ * past opt[size - 1]).
+ */
+static int opt_append(char *opt, size_t size, size_t *o, const char *key, const char *val)
+{
+	size_t n = *o;
+	int depth = 0;
+
+#define OPT_PUT(c)                     \
+	do {                           \
+		if (n + 1 >= size)     \
+			return -E2BIG; \
+		opt[n++] = (c);        \
+	} while (0)
+	if (!*key || strpbrk(key, ",=[]"))
+		return -EINVAL;
+	if (n)
+		OPT_PUT(',');
+	for (const char *k = key; *k; k++)
+		OPT_PUT(*k);
+	OPT_PUT('=');
+	for (const char *c = val; *c; c++) {
+		if (*c == '[')
+			depth++;
+		else if (*c == ']' && depth)
+			depth--;
+		if (*c == ',' && !depth)
+			OPT_PUT(',');
+		OPT_PUT(*c);
+	}
+#undef OPT_PUT
+	opt[n] = 0;
+	*o = n;
+	return 0;
+}
+
 static int disk_from_json(json_t *obj, unsigned int index, struct disk_config *d, char *err)
 {
 	const char *key;
@@ -291,11 +332,14 @@ static int apply(struct vm_config *cfg, json_t *root, char *err)
 				json_object_foreach(node, k2, x) {
 					if (scalar(x, val, sizeof(val)))
 						return jerr(err, "$.numa[%zu].%s: expected a string or integer", i, k2);
-					o += (size_t)snprintf(opt + o, sizeof(opt) - o, "%s%s=%s", o ? "," : "", k2,
-							      val);
+					rc = opt_append(opt, sizeof(opt), &o, k2, val);
+					if (rc == -E2BIG)
+						return jerr(err, "$.numa[%zu]: too long", i);
+					if (rc)
+						return jerr(err, "$.numa[%zu].%s: unknown key", i, k2);
 				}
-				if (o >= sizeof(opt) || config_parse_numa(opt, cfg, sub))
-					return jerr(err, "$.numa[%zu]: %s", i, o >= sizeof(opt) ? "too long" : sub);
+				if (config_parse_numa(opt, cfg, sub))
+					return jerr(err, "$.numa[%zu]: %s", i, sub);
 			}
 		} else if (!strcmp(key, "memory")) {
 			if (json_is_string(v)) {
@@ -366,9 +410,11 @@ static int apply(struct vm_config *cfg, json_t *root, char *err)
 			json_object_foreach(v, k2, x) {
 				if (scalar(x, val, sizeof(val)))
 					return jerr(err, "$.balloon.%s: expected a string, integer or boolean", k2);
-				o += (size_t)snprintf(opt + o, sizeof(opt) - o, "%s%s=%s", o ? "," : "", k2, val);
-				if (o >= sizeof(opt))
+				rc = opt_append(opt, sizeof(opt), &o, k2, val);
+				if (rc == -E2BIG)
 					return jerr(err, "$.balloon: too long");
+				if (rc)
+					return jerr(err, "$.balloon.%s: unknown key", k2);
 			}
 			if (config_parse_balloon(opt, &cfg->balloon, sub))
 				return jerr(err, "$.balloon: %s", sub);
@@ -423,18 +469,24 @@ static int apply_devices(struct vm_config *cfg, json_t *v, char *err)
 
 		if (!json_is_object(d) || !json_is_string(addr))
 			return jerr(err, "$.devices[%zu]: expected an object with \"vfio\": ADDRESS", i);
-		o = (size_t)snprintf(opt, sizeof(opt), "vfio=%s", json_string_value(addr));
+		o = 0;
+		if (opt_append(opt, sizeof(opt), &o, "vfio", json_string_value(addr)))
+			return jerr(err, "$.devices[%zu]: too long", i);
 		json_object_foreach(d, k, x) {
+			int rc;
+
 			if (!strcmp(k, "vfio"))
 				continue;
 			if (json_is_boolean(x))
 				snprintf(val, sizeof(val), "%s", json_is_true(x) ? "on" : "off");
 			else if (scalar(x, val, sizeof(val)))
 				return jerr(err, "$.devices[%zu].%s: expected a string or boolean", i, k);
-			o += (size_t)snprintf(opt + o, o < sizeof(opt) ? sizeof(opt) - o : 0, ",%s=%s", k, val);
+			rc = opt_append(opt, sizeof(opt), &o, k, val);
+			if (rc == -E2BIG)
+				return jerr(err, "$.devices[%zu]: too long", i);
+			if (rc)
+				return jerr(err, "$.devices[%zu].%s: unknown key", i, k);
 		}
-		if (o >= sizeof(opt))
-			return jerr(err, "$.devices[%zu]: too long", i);
 		if (config_parse_device(opt, (unsigned int)i, &cfg->vfio[i], sub))
 			return jerr(err, "$.devices[%zu]: %s", i, sub);
 		for (size_t j = 0; j < i; j++)

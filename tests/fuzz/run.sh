@@ -18,8 +18,8 @@ for bin in "${bins[@]}"; do
 	name=$(basename "$bin")
 	work=$BUILD/fuzz/corpus-$name
 	mkdir -p "$work"
-	dict=()
-	case $name in fuzz_options) dict=(-dict=tests/fuzz/options.dict) ;; esac
+	dict=() # tests/fuzz/NAME.dict, NAME without its fuzz_ prefix (options.dict, config_json.dict)
+	[ -f "tests/fuzz/${name#fuzz_}.dict" ] && dict=(-dict="tests/fuzz/${name#fuzz_}.dict")
 	log=$BUILD/fuzz/$name.log
 	"$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 		-artifact_prefix="$BUILD/fuzz/$name-" "${dict[@]}" "$work" "tests/fuzz/corpus/$name" \
