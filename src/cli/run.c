@@ -530,6 +530,7 @@ static int boot_loop(struct vm_persist *p, const struct vm_config *cfg)
 		struct vm vm;
 		enum vm_stop_reason why;
 		int sig;
+		bool graceful;
 
 		p->boots++;
 		if (vm_create(&vm, p)) {
@@ -542,6 +543,7 @@ static int boot_loop(struct vm_persist *p, const struct vm_config *cfg)
 		pthread_mutex_unlock(&p->lock);
 		why = vm_run(&vm);
 		sig = vm.stop_signal;
+		graceful = __atomic_load_n(&vm.graceful, __ATOMIC_ACQUIRE);
 		pthread_mutex_lock(&p->lock);
 		p->current = NULL;
 		pthread_mutex_unlock(&p->lock);
@@ -551,6 +553,10 @@ static int boot_loop(struct vm_persist *p, const struct vm_config *cfg)
 			if (cfg->no_reboot) {
 				log_info("guest reset; exiting (--no-reboot)");
 				return 0;
+			}
+			if (graceful) { /* a shutdown was asked for: a reset does not cancel it */
+				log_info("guest reset during a shutdown; stopping");
+				return sig ? 128 + sig : 0;
 			}
 			log_info("guest reset; rebooting");
 			continue;

@@ -284,14 +284,14 @@ static int open_group(struct vfio_pci *v)
 	snprintf(path, sizeof(path), SYS_PCI "/%s", v->cfg.addr);
 	if (stat(path, &sb) < 0)
 		return fail(v, -ENODEV, "no such PCI device (%s)", path);
-	sys_link(v->cfg.addr, "driver", drv, sizeof(drv));
-	if (strcmp(drv, "vfio-pci"))
-		return fail(v, -EBUSY, "bound to %s, not vfio-pci: run 'kasou host vfio-bind %s' first",
-			    drv[0] ? drv : "no driver", v->cfg.addr);
 	sys_link(v->cfg.addr, "iommu_group", grp, sizeof(grp));
 	if (!grp[0])
 		return fail(v, -ENODEV, "no IOMMU group: the host has no IOMMU enabled "
 					"(boot with intel_iommu=on or amd_iommu=on)");
+	sys_link(v->cfg.addr, "driver", drv, sizeof(drv));
+	if (strcmp(drv, "vfio-pci"))
+		return fail(v, -EBUSY, "bound to %s, not vfio-pci: run 'kasou host vfio-bind %s' first",
+			    drv[0] ? drv : "no driver", v->cfg.addr);
 	v->group_id = (unsigned int)strtoul(grp, NULL, 10);
 	snprintf(path, sizeof(path), "/dev/vfio/noiommu-%u", v->group_id);
 	if (access(path, F_OK) == 0)
