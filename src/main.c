@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/host.h"
 #include "cli/remote.h"
 #include "util/log.h"
 
@@ -15,6 +16,7 @@ static void usage(FILE *f)
 {
 	cli_usage(f);
 	cli_remote_usage(f);
+	cli_host_usage(f);
 }
 
 static const struct {
@@ -26,6 +28,7 @@ static const struct {
 	{ "ctl", cli_ctl },
 	{ "stats", cli_stats },
 	{ "top", cli_top },
+	{ "host", cli_host },
 };
 
 int main(int argc, char **argv)

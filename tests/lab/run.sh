@@ -144,7 +144,7 @@ fi
 # ---------------------------------------------------------------- scenario parsing
 # Each scenario is staged in $LAB_BUILD/sc/NAME: env, l1.sh, test.cpio, guest-modules.cpio,
 # l1-modules.cpio (+ l1-modules.names), expect (host-side checks: KIND<TAB>TEXT).
-declare -A S_EXIT S_TIMEOUT S_BOOTS S_KEY S_VMLINUX S_SCRATCH S_ERR S_SKIP S_TRIES
+declare -A S_EXIT S_TIMEOUT S_BOOTS S_KEY S_VMLINUX S_SCRATCH S_NVME S_ERR S_SKIP S_TRIES
 NAMES=()
 NEED_VMLINUX=0
 NEED_SCRATCH=0
@@ -160,6 +160,7 @@ parse() { # parse FILE NAME DIR
 	: >"$dir/l1.body"
 	S_VMLINUX[$name]=0
 	S_SCRATCH[$name]=0
+	S_NVME[$name]=0
 	while IFS= read -r line || [ -n "$line" ]; do
 		lineno=$((lineno + 1))
 		case $section:$line in
@@ -190,6 +191,7 @@ parse() { # parse FILE NAME DIR
 					case $w in
 					vmlinux) S_VMLINUX[$name]=1 ;;
 					scratch) S_SCRATCH[$name]=1 ;;
+					nvme) S_NVME[$name]=1 ;;
 					*) err="line $lineno: unknown need '$w'" ;;
 					esac
 				done ;;
@@ -218,7 +220,8 @@ parse() { # parse FILE NAME DIR
 	S_TIMEOUT[$name]=$timeout
 	# without an l1 script there is one kasou run booting one guest: a second LAB-INIT is a reset
 	S_BOOTS[$name]=${boots:-$([ $have_l1 = 1 ] || echo 1)}
-	S_KEY[$name]="$l1qemu|$l1cmd"
+	# L1's hardware and cmdline: scenarios run in one L1 only when these are the same
+	S_KEY[$name]="$l1qemu|$l1cmd|${S_NVME[$name]}"
 	{
 		echo "TIMEOUT=$timeout"
 		echo "KASOU_TIMEOUT=$ktimeout"
@@ -321,9 +324,20 @@ run_batch() {
 		} >"$initrd"
 		key=${S_KEY[${names[0]}]}
 		l1cmd=${key#*|}
+		l1cmd=${l1cmd%|*}
 		# shellcheck disable=SC2206
 		qemu_args=(${key%%|*})
-		rm -f "$LAB_BUILD/scratch.img"
+		rm -f "$LAB_BUILD/scratch.img" "$LAB_BUILD/nvme.img"
+		if [ "${key##*|}" = 1 ]; then
+			# needs: nvme — an NVMe controller with SR-IOV (2 VFs) on a fresh sparse
+			# image; QEMU 7.2 wants the subsystem and both *_flexible settings
+			truncate -s 64M "$LAB_BUILD/nvme.img" || exit 1
+			# shellcheck disable=SC2054
+			qemu_args+=(-drive "file=$LAB_BUILD/nvme.img,if=none,id=labnvme,format=raw,cache=unsafe"
+				-device nvme-subsys,id=labnvmes
+				-device nvme,serial=lab-nvme,subsys=labnvmes,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2
+				-device nvme-ns,drive=labnvme)
+		fi
 		if [ $scr = 1 ]; then
 			# a fresh sparse ext4 disk for each L1: scenarios that need a real file system
 			truncate -s "${LAB_SCRATCH_SIZE:-4G}" "$LAB_BUILD/scratch.img"
@@ -575,5 +589,5 @@ while [ ${#QUEUE[@]} -gt 0 ]; do
 	fi
 	QUEUE=("${requeue[@]}" "${rest[@]}" "${rerun[@]}")
 done
-rm -f "$LAB_BUILD/l1.initrd" "$LAB_BUILD/batch.cpio" "$LAB_BUILD/scratch.img"
+rm -f "$LAB_BUILD/l1.initrd" "$LAB_BUILD/batch.cpio" "$LAB_BUILD/scratch.img" "$LAB_BUILD/nvme.img"
 exit $((NFAIL > 0))
