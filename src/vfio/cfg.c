@@ -20,7 +20,8 @@ static struct vfio_pci *to_vfio(struct pci_dev *d)
 /* Capabilities the guest keeps seeing; the rest are unlinked. */
 static bool cap_kept(uint8_t id)
 {
-	return id == PCI_CAP_ID_PM || id == PCI_CAP_ID_EXP || id == PCI_CAP_ID_MSIX;
+	return id == PCI_CAP_ID_PM || id == PCI_CAP_ID_EXP || id == PCI_CAP_ID_MSIX ||
+	       id == PCI_CAP_ID_MSI;
 }
 
 static void pt_range(struct vfio_pci *v, uint32_t off, uint32_t len, bool on)
@@ -32,38 +33,78 @@ static void pt_range(struct vfio_pci *v, uint32_t off, uint32_t len, bool on)
 	}
 }
 
+/* A capability's length: its layout's, cut at the next capability and the end of the space. */
+static uint8_t cap_len(const uint8_t *raw, const bool *is_cap, uint8_t off)
+{
+	uint8_t id = raw[off], len;
+	uint16_t ctrl = (uint16_t)(raw[off + 2] | raw[off + 3] << 8);
+
+	switch (id) {
+	case PCI_CAP_ID_MSIX:
+		len = PCI_CAP_MSIX_SIZEOF;
+		break;
+	case PCI_CAP_ID_PM:
+		len = PCI_PM_SIZEOF;
+		break;
+	case PCI_CAP_ID_MSI:
+		len = (uint8_t)(((ctrl & PCI_MSI_FLAGS_64BIT) ? 14 : 10) +
+				((ctrl & PCI_MSI_FLAGS_MASKBIT) ? 10 : 0));
+		break;
+	default:
+		len = PCI_CAP_EXP_ENDPOINT_SIZEOF_V2;
+	}
+	for (unsigned int i = off + 1u; i < (unsigned int)off + len; i++)
+		if (i >= CFG_STD || is_cap[i])
+			return (uint8_t)(i - off);
+	return len;
+}
+
 /* Walk the device's chain in raw[], keep the capabilities we pass, relink them. */
 static int build_caps(struct vfio_pci *v, const uint8_t *raw, char *why, size_t whylen)
 {
 	uint8_t *cfg = v->pci.cfg, last = 0, off;
-	bool seen[CFG_STD / 4] = { false };
+	bool seen[CFG_STD / 4] = { false }, is_cap[CFG_STD] = { false };
 
 	cfg[PCI_CAPABILITY_LIST] = 0;
 	if (!(raw[PCI_STATUS] & PCI_STATUS_CAP_LIST))
 		return 0;
 	for (off = raw[PCI_CAPABILITY_LIST] & ~3; off; off = raw[off + PCI_CAP_LIST_NEXT] & ~3) {
-		uint8_t id = raw[off], len;
-
 		if (off < 0x40 || off > CFG_STD - 4 || seen[off / 4]) {
 			snprintf(why, whylen, "broken capability chain at 0x%02x", off);
 			return -EIO;
 		}
 		seen[off / 4] = true;
+		is_cap[off] = true;
+	}
+	for (off = raw[PCI_CAPABILITY_LIST] & ~3; off; off = raw[off + PCI_CAP_LIST_NEXT] & ~3) {
+		uint8_t id = raw[off], len = cap_len(raw, is_cap, off);
+
 		if (!cap_kept(id))
 			continue;
-		/* body: up to the next capability or the end of the standard space */
-		len = id == PCI_CAP_ID_MSIX ? PCI_CAP_MSIX_SIZEOF
-		      : id == PCI_CAP_ID_PM ? PCI_PM_SIZEOF
-					    : PCI_CAP_EXP_ENDPOINT_SIZEOF_V2;
-		if (off + len > CFG_STD)
-			len = (uint8_t)(CFG_STD - off);
 		if (id == PCI_CAP_ID_MSIX) {
-			if (v->msix_cap) {
-				snprintf(why, whylen, "two MSI-X capabilities");
+			if (v->msix_cap || len < PCI_CAP_MSIX_SIZEOF) {
+				snprintf(why, whylen, "bad MSI-X capability at 0x%02x", off);
 				return -EIO;
 			}
 			v->msix_cap = off;
 			pt_range(v, off, len, false); /* emulated: msix_attach sets its masks */
+		} else if (id == PCI_CAP_ID_MSI) {
+			uint16_t ctrl = (uint16_t)(raw[off + PCI_MSI_FLAGS] | raw[off + PCI_MSI_FLAGS + 1] << 8);
+			uint8_t alen = (ctrl & PCI_MSI_FLAGS_64BIT) ? 14 : 10;
+
+			if (v->msi_cap || len < alen) {
+				snprintf(why, whylen, "bad MSI capability at 0x%02x", off);
+				return -EIO;
+			}
+			v->msi_cap = off;
+			v->msi_64 = ctrl & PCI_MSI_FLAGS_64BIT;
+			pt_range(v, off, len, false);
+			/* one vector, no per-vector masking: the guest writes Enable, address, data */
+			pci_cfg_set16(&v->pci, off + PCI_MSI_FLAGS, ctrl & PCI_MSI_FLAGS_64BIT);
+			memset(v->pci.cfg + off + 4, 0, (size_t)(len - 4));
+			v->pci.wmask[off + PCI_MSI_FLAGS] = PCI_MSI_FLAGS_ENABLE;
+			memset(v->pci.wmask + off + PCI_MSI_ADDRESS_LO, 0xff, (size_t)(alen - 4));
+			v->pci.wmask[off + PCI_MSI_ADDRESS_LO] = 0xfc;
 		} else {
 			pt_range(v, off + 2, len - 2u, true);
 		}
@@ -106,7 +147,7 @@ int vfio_pci_build(struct vfio_pci *v, char *why, size_t whylen)
 	d->priv = v;
 	d->name = v->name;
 	memset(v->pt, 0, sizeof(v->pt));
-	v->msix_cap = 0;
+	v->msix_cap = v->msi_cap = 0;
 	v->io_bars_hidden = 0;
 	/* the header is the device's, apart from what follows */
 	pt_range(v, 0, 0x40, true);
@@ -212,7 +253,44 @@ static void msix_follow(struct vfio_pci *v)
 		v->intx_on = true;
 }
 
-/* Forward the passed-through bytes the guest just wrote; follow MSI-X. */
+/* MSI on, off or re-aimed as the guest's capability says (INTx while it is off). */
+static void msi_follow(struct vfio_pci *v)
+{
+	const uint8_t c = v->msi_cap;
+	bool on = pci_cfg_get16(&v->pci, c + PCI_MSI_FLAGS) & PCI_MSI_FLAGS_ENABLE;
+	uint64_t addr = pci_cfg_get32(&v->pci, c + PCI_MSI_ADDRESS_LO);
+	uint32_t data = pci_cfg_get16(&v->pci, c + (v->msi_64 ? PCI_MSI_DATA_64 : PCI_MSI_DATA_32));
+	int err;
+
+	if (v->msi_64)
+		addr |= (uint64_t)pci_cfg_get32(&v->pci, c + PCI_MSI_ADDRESS_HI) << 32;
+	if (v->env.router && v->msi_gsi >= 0 && on)
+		irq_router_set_msi(v->env.router, (unsigned int)v->msi_gsi, addr, data);
+	if (on == v->msi_on || v->msi_efd < 0)
+		return;
+	if (on && v->intx_on) {
+		v->io->set_irqs(v->io_ctx, VFIO_PCI_INTX_IRQ_INDEX,
+				VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0, NULL);
+		v->intx_on = false;
+	}
+	err = on ? v->io->set_irqs(v->io_ctx, VFIO_PCI_MSI_IRQ_INDEX,
+				   VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, 0, 1, &v->msi_efd)
+		 : v->io->set_irqs(v->io_ctx, VFIO_PCI_MSI_IRQ_INDEX,
+				   VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0, NULL);
+	if (err) {
+		log_guest("%s: MSI %s: %s", v->name, on ? "enable" : "disable", strerror(-err));
+		v->io_errors++;
+		return;
+	}
+	v->msi_on = on;
+	if (!on && v->intx_efd >= 0 &&
+	    !v->io->set_irqs(v->io_ctx, VFIO_PCI_INTX_IRQ_INDEX,
+			     VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, 0, 1,
+			     &v->intx_efd))
+		v->intx_on = true;
+}
+
+/* Forward the passed-through bytes the guest just wrote; follow MSI-X and MSI. */
 static void vfio_cfg_written(struct pci_dev *d, uint32_t off, unsigned int size)
 {
 	struct vfio_pci *v = to_vfio(d);
@@ -237,6 +315,8 @@ static void vfio_cfg_written(struct pci_dev *d, uint32_t off, unsigned int size)
 		msix_cfg_written(&v->msix, off, size);
 		msix_follow(v);
 	}
+	if (v->msi_cap && off < v->msi_cap + 24u && off + size > v->msi_cap && off >= v->msi_cap)
+		msi_follow(v);
 }
 
 static void vfio_bar_read(struct pci_dev *d, int bar, uint64_t off, uint8_t *data, unsigned int size)
@@ -316,6 +396,23 @@ int vfio_pci_wire(struct vfio_pci *v, char *why, size_t whylen)
 		}
 		v->msix_ready = true;
 	}
+	if (v->msi_cap) {
+		v->msi_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (v->msi_efd < 0) {
+			snprintf(why, whylen, "eventfd: %s", strerror(errno));
+			return -errno;
+		}
+		if (v->env.router) {
+			v->msi_gsi = irq_router_alloc_msi(v->env.router);
+			if (v->msi_gsi < 0 ||
+			    (err = irq_router_irqfd(v->env.router, (unsigned int)v->msi_gsi, v->msi_efd,
+						    -1, true))) {
+				snprintf(why, whylen, "MSI route: %s", strerror(ENOSPC));
+				v->msi_gsi = -1;
+				return -ENOSPC;
+			}
+		}
+	}
 	if (v->intx_count && d->intx_gsi) {
 		v->intx_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		v->intx_resample = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -355,6 +452,16 @@ void vfio_pci_unwire(struct vfio_pci *v)
 		v->io->set_irqs(v->io_ctx, VFIO_PCI_MSIX_IRQ_INDEX,
 				VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0, NULL);
 	v->msix_on = false;
+	if (v->msi_on)
+		v->io->set_irqs(v->io_ctx, VFIO_PCI_MSI_IRQ_INDEX,
+				VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0, NULL);
+	v->msi_on = false;
+	if (v->msi_efd >= 0) {
+		if (v->env.router && v->msi_gsi >= 0)
+			irq_router_irqfd(v->env.router, (unsigned int)v->msi_gsi, v->msi_efd, -1, false);
+		close(v->msi_efd);
+	}
+	v->msi_efd = v->msi_gsi = -1;
 	if (v->intx_on)
 		v->io->set_irqs(v->io_ctx, VFIO_PCI_INTX_IRQ_INDEX,
 				VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0, NULL);

@@ -376,6 +376,7 @@ int vfio_pci_open(struct vfio_pci *v, const struct vfio_config *c, const struct 
 	v->io = &dev_io;
 	v->io_ctx = v;
 	v->container = v->group = v->fd = v->intx_efd = v->intx_resample = -1;
+	v->msi_efd = v->msi_gsi = -1;
 	snprintf(v->name, sizeof(v->name), "%.31s (%.12s)", c->id, c->addr);
 	if ((err = open_group(v)) || (err = map_dma(v)))
 		return err;

@@ -3,8 +3,8 @@
  * A host PCI function passed through with VFIO. The guest sees a config space
  * that is the device's own except where kasou must own it: the BARs (sized and
  * placed by kasou as firmware), the ROM BAR, the capability chain (only PM,
- * PCIe and MSI-X stay visible; extended capabilities are hidden), the MSI-X
- * capability, and the interrupt line/pin. Everything else is read from and
+ * MSI, PCIe and MSI-X stay visible; extended capabilities are hidden), the MSI-X
+ * and MSI capabilities, and the interrupt line/pin. Everything else is read from and
  * written to the device (vfio-pci itself filters what a user may change).
  *
  * BARs are mmapped and mapped into the guest as KVM memory slots, minus the
@@ -80,6 +80,10 @@ struct vfio_pci {
 	uint8_t pt[PCI_CFG_SIZE]; /* 1: the byte is the device's (passed through) */
 	uint8_t msix_cap; /* 0: none */
 	bool msix_ready, msix_on;
+	/* MSI, one vector (Multiple Message Capable shown as 1, no per-vector mask) */
+	uint8_t msi_cap; /* 0: none */
+	bool msi_64, msi_on;
+	int msi_efd, msi_gsi;
 	unsigned int intx_count; /* VFIO's INTx IRQ count (0 or 1) */
 	int intx_efd, intx_resample;
 	bool intx_on;

@@ -123,6 +123,7 @@ static int setup(void)
 	cfg_writes = bar_reads = bar_writes = 0;
 	v.io = &fake_io;
 	v.intx_efd = v.intx_resample = -1;
+	v.msi_efd = v.msi_gsi = -1;
 	v.container = v.group = v.fd = -1;
 	snprintf(v.name, sizeof(v.name), "nic0");
 	for (int i = 0; i < VFIO_PCI_NUM_REGIONS; i++)
@@ -194,15 +195,25 @@ TEST(capability_chain)
 	CHECK(rd(PCI_STATUS, 2) & PCI_STATUS_CAP_LIST);
 	for (uint32_t off = rd(PCI_CAPABILITY_LIST, 1); off && n < 8; off = rd(off + 1, 1))
 		ids[n++] = (uint8_t)rd(off, 1);
-	/* PM, PCIe, MSI-X: MSI is unlinked */
-	CHECK_EQ(n, 3);
+	/* PM, MSI, PCIe, MSI-X; a vendor capability is unlinked */
+	CHECK_EQ(n, 4);
 	CHECK_EQ(ids[0], PCI_CAP_ID_PM);
-	CHECK_EQ(ids[1], PCI_CAP_ID_EXP);
-	CHECK_EQ(ids[2], PCI_CAP_ID_MSIX);
+	CHECK_EQ(ids[1], PCI_CAP_ID_MSI);
+	CHECK_EQ(ids[2], PCI_CAP_ID_EXP);
+	CHECK_EQ(ids[3], PCI_CAP_ID_MSIX);
 	CHECK_EQ(v.msix_cap, 0xa0);
+	CHECK_EQ(v.msi_cap, 0xd0);
 	/* next pointers cannot be written */
-	wr(0xc9, 0xd0, 1);
-	CHECK_EQ(rd(0xc9, 1), 0xe0);
+	wr(0xc9, 0x40, 1);
+	CHECK_EQ(rd(0xc9, 1), 0xd0);
+	/* a vendor-specific capability in the chain is skipped */
+	record();
+	devcfg[0xe1] = 0x40;
+	devcfg[0x40] = PCI_CAP_ID_VNDR, devcfg[0x41] = 0xa0, devcfg[0x42] = 8;
+	memset(&v.pci, 0, sizeof(v.pci));
+	CHECK_EQ(vfio_pci_build(&v, why, sizeof(why)), 0);
+	CHECK_EQ(rd(0xe1, 1), 0xa0);
+	CHECK_EQ(rd(0x40, 1), PCI_CAP_ID_VNDR); /* still there, unreachable */
 }
 
 TEST(passthrough_writes)
@@ -297,6 +308,34 @@ TEST(msix_table_and_enable)
 	vfio_pci_unwire(&v);
 }
 
+TEST(msi_one_vector)
+{
+	uint32_t addr = 0xfee01000;
+
+	CHECK_EQ(setup(), 0);
+	CHECK_EQ(vfio_pci_wire(&v, why, sizeof(why)), 0);
+	/* 64-bit, one vector, no per-vector masks; only Enable writable in the control word */
+	CHECK_EQ(rd(0xd2, 2), PCI_MSI_FLAGS_64BIT);
+	wr(0xd2, 0xffff, 2);
+	CHECK_EQ(rd(0xd2, 2), PCI_MSI_FLAGS_64BIT | PCI_MSI_FLAGS_ENABLE);
+	CHECK(v.msi_on);
+	CHECK_EQ(irqs.index, VFIO_PCI_MSI_IRQ_INDEX);
+	CHECK_EQ(irqs.count, 1);
+	CHECK(irqs.flags & VFIO_IRQ_SET_DATA_EVENTFD);
+	/* address and data are kasou's, not the device's */
+	cfg_writes = 0;
+	wr(0xd4, addr, 4);
+	wr(0xdc, 0x4021, 2);
+	CHECK_EQ(rd(0xd4, 4), addr);
+	CHECK_EQ(rd(0xdc, 2), 0x4021);
+	CHECK_EQ(cfg_writes, 0);
+	CHECK_EQ(devcfg[0xd4], 0);
+	wr(0xd2, 0, 2);
+	CHECK(!v.msi_on);
+	CHECK(irqs.flags & VFIO_IRQ_SET_DATA_NONE);
+	vfio_pci_unwire(&v);
+}
+
 TEST(broken_devices)
 {
 	/* a capability chain that loops */
@@ -329,7 +368,7 @@ TEST(broken_devices)
 		v.regions[0].size = 0x20000;
 		v.regions[3].size = 0;
 		CHECK_EQ(vfio_pci_build(&v, why, sizeof(why)), 0);
-		v.intx_efd = v.intx_resample = -1;
+		v.intx_efd = v.intx_resample = v.msi_efd = v.msi_gsi = -1;
 		CHECK_EQ(vfio_pci_wire(&v, why, sizeof(why)), -EIO);
 		CHECK(strstr(why, "BAR 3"));
 		vfio_pci_unwire(&v);
@@ -372,7 +411,7 @@ int main(void)
 	static const struct unit_test tests[] = {
 		T(identity_and_header), T(bar_sizing),	   T(capability_chain),
 		T(passthrough_writes),	T(trapped_bar_access), T(msix_table_and_enable),
-		T(broken_devices),	T(config_option),
+		T(msi_one_vector),	T(broken_devices),	T(config_option),
 	};
 
 	return unit_main("vfio_cfg", tests, sizeof(tests) / sizeof(tests[0]));
