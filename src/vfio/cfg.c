@@ -217,6 +217,24 @@ static void vfio_cfg_read(struct pci_dev *d, uint32_t off, unsigned int size)
 			d->cfg[off + i] = buf[i];
 }
 
+/* INTx on in VFIO: the trigger, and the resample eventfd that unmasks the line after
+ * the guest's EOI (VFIO drops both whenever INTx is turned off). */
+static int intx_enable(struct vfio_pci *v)
+{
+	int err = v->io->set_irqs(v->io_ctx, VFIO_PCI_INTX_IRQ_INDEX,
+				  VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, 0, 1,
+				  &v->intx_efd);
+
+	if (!err)
+		err = v->io->set_irqs(v->io_ctx, VFIO_PCI_INTX_IRQ_INDEX,
+				      VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_UNMASK, 0, 1,
+				      &v->intx_resample);
+	if (err)
+		log_guest("%s: INTx enable: %s", v->name, strerror(-err));
+	v->intx_on = !err;
+	return err;
+}
+
 /* MSI-X on or off in VFIO as the guest's enable bit says (INTx while it is off). */
 static void msix_follow(struct vfio_pci *v)
 {
@@ -246,11 +264,8 @@ static void msix_follow(struct vfio_pci *v)
 		return;
 	}
 	v->msix_on = on;
-	if (!on && v->intx_efd >= 0 &&
-	    !v->io->set_irqs(v->io_ctx, VFIO_PCI_INTX_IRQ_INDEX,
-			     VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, 0, 1,
-			     &v->intx_efd))
-		v->intx_on = true;
+	if (!on && v->intx_efd >= 0)
+		intx_enable(v);
 }
 
 /* MSI on, off or re-aimed as the guest's capability says (INTx while it is off). */
@@ -283,11 +298,8 @@ static void msi_follow(struct vfio_pci *v)
 		return;
 	}
 	v->msi_on = on;
-	if (!on && v->intx_efd >= 0 &&
-	    !v->io->set_irqs(v->io_ctx, VFIO_PCI_INTX_IRQ_INDEX,
-			     VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, 0, 1,
-			     &v->intx_efd))
-		v->intx_on = true;
+	if (!on && v->intx_efd >= 0)
+		intx_enable(v);
 }
 
 /* Forward the passed-through bytes the guest just wrote; follow MSI-X and MSI. */
@@ -426,18 +438,11 @@ int vfio_pci_wire(struct vfio_pci *v, char *why, size_t whylen)
 			snprintf(why, whylen, "INTx irqfd: %s", strerror(-err));
 			return err;
 		}
-		err = v->io->set_irqs(v->io_ctx, VFIO_PCI_INTX_IRQ_INDEX,
-				      VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, 0, 1,
-				      &v->intx_efd);
-		if (!err)
-			err = v->io->set_irqs(v->io_ctx, VFIO_PCI_INTX_IRQ_INDEX,
-					      VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_UNMASK, 0,
-					      1, &v->intx_resample);
+		err = intx_enable(v);
 		if (err) {
 			snprintf(why, whylen, "INTx: %s", strerror(-err));
 			return err;
 		}
-		v->intx_on = true;
 	} else {
 		d->cfg[PCI_INTERRUPT_PIN] = 0;
 	}
