@@ -91,7 +91,7 @@ static void sys_link(const char *addr, const char *name, char *out, size_t outle
 		memcpy(out, b, strlen(b) + 1);
 }
 
-/* "0000:00:04.0 (e1000e), 0000:00:05.0 (no driver)": the group's devices not on vfio-pci */
+/* "0000:00:04.0 (e1000e), 0000:00:1f.3 (i801_smbus)": the group's devices on another driver */
 static void group_blockers(unsigned int group, char *out, size_t outlen)
 {
 	char path[64];
@@ -110,10 +110,12 @@ static void group_blockers(unsigned int group, char *out, size_t outlen)
 		if (e->d_name[0] == '.')
 			continue;
 		sys_link(e->d_name, "driver", drv, sizeof(drv));
-		if (!strcmp(drv, "vfio-pci") || !strcmp(drv, "pci-stub") || !strcmp(drv, "pcieport"))
+		/* as the kernel judges viability: no driver, vfio-pci, pci-stub, pcieport are fine */
+		if (!drv[0] || !strcmp(drv, "vfio-pci") || !strcmp(drv, "pci-stub") ||
+		    !strcmp(drv, "pcieport"))
 			continue;
 		o += (size_t)snprintf(out + o, o < outlen ? outlen - o : 0, "%s%s (%s)", o ? ", " : "",
-				      e->d_name, drv[0] ? drv : "no driver");
+				      e->d_name, drv);
 	}
 	closedir(dir);
 }

@@ -25,6 +25,8 @@
 #! expect: LAB-PASS err-nosriov
 #! expect: LAB-PASS err-toomany
 #! expect: LAB-PASS err-novfio
+#! expect: LAB-PASS err-viable
+#! expect: LAB-PASS err-memlock
 #! expect-not: LAB-FAIL
 #! timeout: 240
 --- guest ---
@@ -100,6 +102,13 @@ if [ -n "$sata" ] && [ -z "$(drv "$sata")" ] && [ "$(grp "$smb")" = "$sg" ] && [
 	[ $rc = 0 ] && [ "$(drv "$sata")" = vfio-pci ] &&
 		has "kasou: warning: IOMMU group $sg is not usable yet: also bind $smb ($(drv "$smb")) to vfio-pci" &&
 		[ "$(echo "$out" | grep -c '^kasou: ')" = 1 ] && pass group-warn || fail group-warn "rc=$rc"
+	# kasou run refuses the device while its group is not viable, naming the other function
+	out=$(kasou run --kernel "$KERNEL" --initrd "$INITRD" --memory 128M --api-socket none \
+		--device vfio=$sata 2>&1)
+	rc=$?
+	echo "$out" | tail -2
+	[ $rc = 1 ] && has "kasou: --device vfio=$sata: IOMMU group $sg is not viable: every device in it must be bound to vfio-pci; not bound: $smb ($(drv "$smb"))" &&
+		pass err-viable || fail err-viable "rc=$rc"
 	run vfio-unbind "$sata"
 	[ -z "$(drv "$sata")" ] || fail group-warn "SATA left on $(drv "$sata")"
 else
@@ -160,6 +169,19 @@ run sriov "$nic" --vfs 1
 run sriov "$nvme" --vfs 3
 [ $rc = 1 ] && [ "$out" = "kasou: $nvme supports at most 2 VFs (sriov_totalvfs), not 3" ] &&
 	pass err-toomany || fail err-toomany "rc=$rc"
+# kasou run as an unprivileged user whose locked-memory limit cannot hold guest RAM for DMA
+kasou host vfio-bind "$nic" >/dev/null 2>&1
+g=$(grp "$nic")
+grep -q '^nobody:' /etc/passwd 2>/dev/null || echo 'nobody:x:65534:65534:nobody:/:/bin/sh' >>/etc/passwd
+grep -q '^nogroup:' /etc/group 2>/dev/null || echo 'nogroup:x:65534:' >>/etc/group
+chmod 666 /dev/kvm "/dev/vfio/$g"
+out=$(ulimit -l 64; su -s /bin/sh nobody -c "$KASOU run --kernel $KERNEL --initrd $INITRD --memory 128M --api-socket none --device vfio=$nic" 2>&1)
+rc=$?
+echo "$out" | tail -2
+[ $rc = 1 ] && has "kasou: --device vfio=$nic: guest RAM (128 MiB) is pinned for DMA, but RLIMIT_MEMLOCK is 64 KiB: raise it (ulimit -l" &&
+	pass err-memlock || fail err-memlock "rc=$rc"
+chmod 600 /dev/kvm "/dev/vfio/$g"
+kasou host vfio-unbind "$nic" >/dev/null 2>&1
 # vfio-pci not loaded: said before anything changes; then loaded again for later scenarios
 if rmmod vfio_pci 2>&1; then
 	run vfio-bind "$nic"
