@@ -1,11 +1,11 @@
-# VFIO and SR-IOV: an NVMe virtual function of L1's SR-IOV controller is brought online with
+# VFIO and SR-IOV: NVMe virtual functions of L1's SR-IOV controller are brought online with
 # the NVMe Virtualization Management command (tools/nvme-virt.c: the primary's flexible
 # queue/interrupt resources released, the PF reset, 2 VFs enabled, each secondary controller
-# given 2 VQ + 1 VI and set online) and passed by kasou to an L2 guest: the guest's nvme driver
-# binds the VF (1 MSI-X vector, 1 I/O queue), writes 4 MiB of random data at two offsets with O_DIRECT and reads them back
-# with matching checksums; both VFs at once, one per guest (two kasou processes); L1 reads the
-# guests' data through the PF (the namespace is shared); then no VFs, and the primary's
-# flexible allocation as it was found
+# given 2 VQ + 1 VI and set online) and passed by kasou to L2 guests, one VF each, both at
+# once: the guest's nvme driver binds the VF (1 MSI-X vector, 1 I/O queue), writes 4 MiB of
+# random data at two offsets with O_DIRECT and reads them back with matching checksums; L1
+# reads the guests' data through the PF (the namespace is shared); then no VFs, and the
+# primary's flexible allocation as it was found
 #! l1-qemu: -M q35,kernel-irqchip=split -device intel-iommu,intremap=on,caching-mode=on -netdev user,id=vn0 -device e1000e,netdev=vn0
 #! l1-cmdline: intel_iommu=on
 #! needs: nvme
