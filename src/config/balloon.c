@@ -10,50 +10,28 @@
 
 #define BALLOON_MAX_STATS_PERIOD 86400 /* a day: longer is a typo, not a plan */
 
-static int balloon_err(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int balloon_err(char *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, CONFIG_ERR_LEN, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
-static int onoff(const char *key, const char *v, bool *out, char *err)
-{
-	if (!strcmp(v, "on") || !strcmp(v, "true") || !strcmp(v, "1"))
-		*out = true;
-	else if (!strcmp(v, "off") || !strcmp(v, "false") || !strcmp(v, "0"))
-		*out = false;
-	else
-		return balloon_err(err, "%s='%s': use on or off", key, v);
-	return 0;
-}
-
 static int parse_pair(struct balloon_config *b, const struct kv_pair *p, char *err)
 {
 	const char *k = p->key, *v = p->value;
 	uint64_t x;
 
 	if (p->bare)
-		return balloon_err(err, "'%s': expected key=value", k);
+		return config_err(err, "'%s': expected key=value", k);
 	if (!strcmp(k, "size")) {
 		if (config_parse_size(v, &x))
-			return balloon_err(err, "size='%s': not a size (e.g. 512M, 2G)", v);
+			return config_err(err, "size='%s': not a size (e.g. 512M, 2G)", v);
 		b->size = x;
 	} else if (!strcmp(k, "deflate_on_oom")) {
-		return onoff(k, v, &b->deflate_on_oom, err);
+		return config_onoff(k, v, &b->deflate_on_oom, err);
 	} else if (!strcmp(k, "free_page_reporting")) {
-		return onoff(k, v, &b->free_page_reporting, err);
+		return config_onoff(k, v, &b->free_page_reporting, err);
 	} else if (!strcmp(k, "stats_period")) {
 		if (config_parse_uint(v, 0, BALLOON_MAX_STATS_PERIOD, &x))
-			return balloon_err(err, "stats_period='%s': seconds, 0 (off) to %d", v,
+			return config_err(err, "stats_period='%s': seconds, 0 (off) to %d", v,
 					   BALLOON_MAX_STATS_PERIOD);
 		b->stats_period = (unsigned int)x;
 	} else {
-		return balloon_err(err,
+		return config_err(err,
 				   "unknown key '%s' (size, deflate_on_oom, free_page_reporting, "
 				   "stats_period)",
 				   k);
@@ -74,7 +52,7 @@ int config_parse_balloon(const char *s, struct balloon_config *b, char *err)
 	rc = kv_parse(&kv, s);
 	if (rc) {
 		kv_free(&kv);
-		return balloon_err(err, rc == -E2BIG ? "too many keys" : "malformed option string");
+		return config_err(err, rc == -E2BIG ? "too many keys" : "malformed option string");
 	}
 	for (unsigned int i = 0; i < kv.nr && !rc; i++)
 		rc = parse_pair(b, &kv.pairs[i], err);

@@ -26,23 +26,12 @@
 #define IO_MAJOR_MAX   4095U   /* dev_t: 12-bit major, 20-bit minor */
 #define IO_MINOR_MAX   1048575U
 
-static int cg_err(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int cg_err(char *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, CONFIG_ERR_LEN, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 static int parse_weight(const char *key, const char *v, unsigned int *out, char *err)
 {
 	uint64_t n;
 
 	if (config_parse_uint(v, 1, CGROUP_WEIGHT_MAX, &n))
-		return cg_err(err, "%s='%s': between 1 and %d (the kernel's default is 100)", key,
+		return config_err(err, "%s='%s': between 1 and %d (the kernel's default is 100)", key,
 			      v, CGROUP_WEIGHT_MAX);
 	*out = (unsigned int)n;
 	return 0;
@@ -67,7 +56,7 @@ static int parse_cpu_max(const char *key, const char *v, struct cgroup_cpu_max *
 		if (config_parse_uint(buf, 0, UINT64_MAX, &pct))
 			goto usage;
 		if (pct < 1 || pct > 100 * CPU_MAX_CPUS)
-			return cg_err(err, "%s='%s': between 1%% and %llu%% of one CPU", key, v,
+			return config_err(err, "%s='%s': between 1%% and %llu%% of one CPU", key, v,
 				      100 * CPU_MAX_CPUS);
 		quota = pct * (CGROUP_CPU_PERIOD_DEFAULT / 100);
 	} else if (!strcmp(buf, "max")) {
@@ -80,7 +69,7 @@ static int parse_cpu_max(const char *key, const char *v, struct cgroup_cpu_max *
 		if (config_parse_uint(slash + 1, 0, UINT64_MAX, &period))
 			goto usage;
 		if (period < CPU_PERIOD_MIN || period > CPU_PERIOD_MAX)
-			return cg_err(err, "%s='%s': the period must be %llu-%llu us", key, v,
+			return config_err(err, "%s='%s': the period must be %llu-%llu us", key, v,
 				      CPU_PERIOD_MIN, CPU_PERIOD_MAX);
 		if (!strcmp(buf, "max")) {
 			unlimited = true;
@@ -88,7 +77,7 @@ static int parse_cpu_max(const char *key, const char *v, struct cgroup_cpu_max *
 			if (config_parse_uint(buf, 0, UINT64_MAX, &quota))
 				goto usage;
 			if (quota < CPU_QUOTA_MIN || quota > period * CPU_MAX_CPUS)
-				return cg_err(err,
+				return config_err(err,
 					      "%s='%s': the quota must be %llu us to %llu periods",
 					      key, v, CPU_QUOTA_MIN, CPU_MAX_CPUS);
 		}
@@ -99,7 +88,7 @@ static int parse_cpu_max(const char *key, const char *v, struct cgroup_cpu_max *
 	m->period_us = period;
 	return 0;
 usage:
-	return cg_err(err,
+	return config_err(err,
 		      "%s='%s': use QUOTA/PERIOD in us (50000/100000), max/PERIOD, max, "
 		      "or PERCENT%% of one CPU (150%%)",
 		      key, v);
@@ -113,7 +102,7 @@ static int parse_bytes(const char *key, const char *v, struct cgroup_val *out, c
 		return 0;
 	}
 	if (config_parse_size(v, &out->num))
-		return cg_err(err, "%s='%s': use a size (512M, 2G) or max", key, v);
+		return config_err(err, "%s='%s': use a size (512M, 2G) or max", key, v);
 	out->kind = CGROUP_VAL_NUM;
 	return 0;
 }
@@ -153,7 +142,7 @@ static int parse_io_max(const char *v, struct cgroup_config *c, char *err)
 			dst = tok[0] == 'r' ? &io.riops : &io.wiops;
 			bytes = false;
 		} else {
-			return cg_err(
+			return config_err(
 				err,
 				"io.max='%s': unknown limit '%s' (use rbps, wbps, riops, wiops)", v,
 				tok);
@@ -163,7 +152,7 @@ static int parse_io_max(const char *v, struct cgroup_config *c, char *err)
 		} else if ((bytes ? config_parse_size(eq + 1, &dst->num)
 				  : config_parse_uint(eq + 1, 0, UINT64_MAX, &dst->num)) ||
 			   !dst->num) {
-			return cg_err(err, "io.max='%s': %s='%s': %s at least 1, or max", v, tok,
+			return config_err(err, "io.max='%s': %s='%s': %s at least 1, or max", v, tok,
 				      eq + 1, bytes ? "a byte rate (10M)" : "a number");
 		} else {
 			dst->kind = CGROUP_VAL_NUM;
@@ -177,13 +166,13 @@ static int parse_io_max(const char *v, struct cgroup_config *c, char *err)
 		if (c->io_max[i].major == io.major && c->io_max[i].minor == io.minor)
 			break;
 	if (i == CGROUP_MAX_IO)
-		return cg_err(err, "io.max: at most %d devices", CGROUP_MAX_IO);
+		return config_err(err, "io.max: at most %d devices", CGROUP_MAX_IO);
 	c->io_max[i] = io;
 	if (i == c->nr_io_max)
 		c->nr_io_max++;
 	return 0;
 usage:
-	return cg_err(err,
+	return config_err(err,
 		      "io.max='%s': use MAJ:MIN:rbps=N:wbps=N:riops=N:wiops=N (at least one "
 		      "limit; rates take sizes like 10M; any may be max)",
 		      v);
@@ -210,7 +199,7 @@ static int parse_cpuset(const char *key, const char *v, char *dst, char *err)
 	strcpy(dst, buf);
 	return 0;
 usage:
-	return cg_err(err, "%s='%s': use a list like [0-3,8] (numbers below %d)", key, v,
+	return config_err(err, "%s='%s': use a list like [0-3,8] (numbers below %d)", key, v,
 		      CPU_SETSIZE);
 }
 
@@ -233,7 +222,7 @@ static int parse_path(const char *v, struct cgroup_config *c, char *err)
 	c->path[len] = 0;
 	return 0;
 usage:
-	return cg_err(err,
+	return config_err(err,
 		      "path='%s': an absolute directory under the cgroup v2 mount, at most %d "
 		      "characters, no . or .. (e.g. /sys/fs/cgroup/kasou/vm1)",
 		      v, CGROUP_PATH_LEN - 1);
@@ -250,7 +239,7 @@ int config_cgroup_set(struct cgroup_config *c, const char *k, const char *v, cha
 		else if (!strcmp(v, "off"))
 			c->threads = false;
 		else
-			return cg_err(err, "threads='%s': use on or off", v);
+			return config_err(err, "threads='%s': use on or off", v);
 		return 0;
 	}
 	if (!strcmp(k, "cpu.weight"))
@@ -281,7 +270,7 @@ int config_cgroup_set(struct cgroup_config *c, const char *k, const char *v, cha
 		return parse_weight(k, v, &c->emulator_cpu_weight, err);
 	if (!strcmp(k, "emulator.cpu.max"))
 		return parse_cpu_max(k, v, &c->emulator_cpu_max, err);
-	return cg_err(err,
+	return config_err(err,
 		      "unknown key '%s' (use path, cpu.weight, cpu.max, memory.max, "
 		      "memory.high, memory.min, memory.swap.max, io.weight, io.max, cpuset.cpus, "
 		      "cpuset.mems, threads, vcpus.cpu.*, emulator.cpu.*)",
@@ -299,7 +288,7 @@ int config_cgroup_finish(const struct cgroup_config *c, char *err)
 		return 0;
 	for (size_t i = 0; i < sizeof(sub_set) / sizeof(sub_set[0]); i++)
 		if (sub_set[i])
-			return cg_err(err,
+			return config_err(err,
 				      "%s needs threads=on (the vcpus/ and emulator/ sub-groups)",
 				      sub_keys[i]);
 	return 0;
@@ -313,10 +302,10 @@ int config_parse_cgroup(const char *s, struct cgroup_config *c, char *err)
 	memset(c, 0, sizeof(*c));
 	rc = kv_parse(&kv, s);
 	if (rc)
-		rc = cg_err(err, rc == -E2BIG ? "too many keys" : "malformed option string");
+		rc = config_err(err, rc == -E2BIG ? "too many keys" : "malformed option string");
 	for (unsigned int i = 0; i < kv.nr && !rc; i++) {
 		if (kv.pairs[i].bare)
-			rc = cg_err(err, "'%s': expected key=value", kv.pairs[i].key);
+			rc = config_err(err, "'%s': expected key=value", kv.pairs[i].key);
 		else
 			rc = config_cgroup_set(c, kv.pairs[i].key, kv.pairs[i].value, err);
 	}

@@ -15,17 +15,6 @@
 #include "config/config.h"
 #include "config/kv.h"
 
-static int cerr(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int cerr(char *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, CONFIG_ERR_LEN, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 static void set_str(char **dst, const char *v)
 {
 	free(*dst);
@@ -86,7 +75,7 @@ static int uint_key(const char *key, const char *v, uint64_t min, uint64_t max, 
 		    char *err)
 {
 	if (config_parse_uint(v, min, max, out))
-		return cerr(err, "%s='%s': between %llu and %llu", key, v, (unsigned long long)min,
+		return config_err(err, "%s='%s': between %llu and %llu", key, v, (unsigned long long)min,
 			    (unsigned long long)max);
 	return 0;
 }
@@ -147,7 +136,7 @@ int config_cpus_set(struct vm_config *cfg, const char *key, const char *v, char 
 		unsigned int f[4];
 
 		if (parse_topology(v, f))
-			return cerr(err, "topology='%s': use SOCKETS:DIES:CORES:THREADS, each at least 1, "
+			return config_err(err, "topology='%s': use SOCKETS:DIES:CORES:THREADS, each at least 1, "
 					 "at most %d CPUs in all", v, CONFIG_CPUS_MAX);
 		c->sockets = f[0];
 		c->dies = f[1];
@@ -159,20 +148,20 @@ int config_cpus_set(struct vm_config *cfg, const char *key, const char *v, char 
 		else if (!strcmp(v, "base"))
 			c->model_base = true;
 		else
-			return cerr(err, "model='%s': use host or base", v);
+			return config_err(err, "model='%s': use host or base", v);
 	} else if (!strcmp(key, "pmu")) {
 		if (!strcmp(v, "on"))
 			c->pmu_off = false;
 		else if (!strcmp(v, "off"))
 			c->pmu_off = true;
 		else
-			return cerr(err, "pmu='%s': use on or off", v);
+			return config_err(err, "pmu='%s': use on or off", v);
 	} else if (!strcmp(key, "affinity")) {
 		if (v[0] != '[' || v[strlen(v) - 1] != ']')
-			return cerr(err, "affinity='%s': use [VCPU@[HOSTCPUS],...], e.g. [0@[2,3],1@[4-5]]", v);
+			return config_err(err, "affinity='%s': use [VCPU@[HOSTCPUS],...], e.g. [0@[2,3],1@[4-5]]", v);
 		set_str(&c->affinity_str, v);
 	} else {
-		return cerr(err, "unknown key '%s'", key);
+		return config_err(err, "unknown key '%s'", key);
 	}
 	return 0;
 }
@@ -192,25 +181,25 @@ static int parse_affinity(struct cpu_config *c, unsigned int max, char *err)
 		const char *close;
 
 		if (end == p || *end != '@' || end[1] != '[')
-			return cerr(err, "affinity: expected VCPU@[HOSTCPUS] at '%s'", p);
+			return config_err(err, "affinity: expected VCPU@[HOSTCPUS] at '%s'", p);
 		close = strchr(end + 2, ']');
 		if (!close || (size_t)(close - end - 2) >= sizeof(list))
-			return cerr(err, "affinity: unclosed host CPU list at '%s'", p);
+			return config_err(err, "affinity: unclosed host CPU list at '%s'", p);
 		memcpy(list, end + 2, (size_t)(close - end - 2));
 		list[close - end - 2] = 0;
 		if (vcpu >= max)
-			return cerr(err, "affinity: vCPU %lu does not exist (%u vCPUs)", vcpu, max);
+			return config_err(err, "affinity: vCPU %lu does not exist (%u vCPUs)", vcpu, max);
 		if (c->affinity_set[vcpu])
-			return cerr(err, "affinity: vCPU %lu is given twice", vcpu);
+			return config_err(err, "affinity: vCPU %lu is given twice", vcpu);
 		if (config_parse_cpulist(list, &c->affinity[vcpu]))
-			return cerr(err, "affinity: '%s' is not a CPU list (e.g. 2,3 or 4-7)", list);
+			return config_err(err, "affinity: '%s' is not a CPU list (e.g. 2,3 or 4-7)", list);
 		c->affinity_set[vcpu] = true;
 		p = close + 1;
 		if (*p == ',')
 			p++;
 	}
 	if (*p != ']' || p[1])
-		return cerr(err, "affinity: trailing text '%s'", p);
+		return config_err(err, "affinity: trailing text '%s'", p);
 	return 0;
 }
 
@@ -220,9 +209,9 @@ int config_cpus_finish(struct vm_config *cfg, char *err)
 	unsigned int max = config_max_cpus(cfg);
 
 	if (c->max && c->max < cfg->cpus)
-		return cerr(err, "max=%u is less than boot=%u", c->max, cfg->cpus);
+		return config_err(err, "max=%u is less than boot=%u", c->max, cfg->cpus);
 	if (c->sockets && c->sockets * c->dies * c->cores * c->threads != max)
-		return cerr(err, "topology %u:%u:%u:%u gives %u CPUs, but the VM has %u (max)",
+		return config_err(err, "topology %u:%u:%u:%u gives %u CPUs, but the VM has %u (max)",
 			    c->sockets, c->dies, c->cores, c->threads,
 			    c->sockets * c->dies * c->cores * c->threads, max);
 	if (c->sockets) {
@@ -233,7 +222,7 @@ int config_cpus_finish(struct vm_config *cfg, char *err)
 				    << id_bits(c->threads)) | (c->threads - 1);
 
 		if (top > 254)
-			return cerr(err, "topology %u:%u:%u:%u needs APIC IDs up to %u, above the xAPIC "
+			return config_err(err, "topology %u:%u:%u:%u needs APIC IDs up to %u, above the xAPIC "
 					 "limit of 254 (make the counts powers of two)",
 				    c->sockets, c->dies, c->cores, c->threads, top);
 	}
@@ -256,20 +245,20 @@ int config_parse_cpus(const char *s, struct vm_config *cfg, char *err)
 		int e = config_parse_uint(s, 1, CONFIG_CPUS_MAX, &n);
 
 		if (e == -ERANGE)
-			return cerr(err, "%s: must be between 1 and %d", s, CONFIG_CPUS_MAX);
+			return config_err(err, "%s: must be between 1 and %d", s, CONFIG_CPUS_MAX);
 		if (e)
-			return cerr(err, "'%s': not a number", s);
+			return config_err(err, "'%s': not a number", s);
 		cfg->cpus = (unsigned int)n;
 		return config_cpus_finish(cfg, err);
 	}
 	rc = kv_parse(&kv, s);
 	if (rc) {
 		kv_free(&kv);
-		return cerr(err, "malformed option string");
+		return config_err(err, "malformed option string");
 	}
 	for (unsigned int i = 0; i < kv.nr && !rc; i++) {
 		if (kv.pairs[i].bare)
-			rc = cerr(err, "'%s': expected key=value", kv.pairs[i].key);
+			rc = config_err(err, "'%s': expected key=value", kv.pairs[i].key);
 		else
 			rc = config_cpus_set(cfg, kv.pairs[i].key, kv.pairs[i].value, err);
 	}
@@ -285,9 +274,9 @@ static int affinity_only(const char *s, const char *what, cpu_set_t *set, bool *
 	if (!strncmp(v, "affinity=", 9))
 		v += 9;
 	else
-		return cerr(err, "%s: use affinity=HOSTCPUS", what);
+		return config_err(err, "%s: use affinity=HOSTCPUS", what);
 	if (config_parse_cpulist(v, set))
-		return cerr(err, "%s: '%s' is not a CPU list (e.g. 0-1 or 0,2)", what, v);
+		return config_err(err, "%s: '%s' is not a CPU list (e.g. 0-1 or 0,2)", what, v);
 	*pinned = true;
 	set_str(str, v);
 	return 0;
@@ -309,11 +298,11 @@ int config_parse_iothreads(const char *s, struct vm_config *cfg, char *err)
 		size_t len = comma ? (size_t)(comma - s) : strlen(s);
 
 		if (len >= sizeof(num))
-			return cerr(err, "--iothreads '%s': N[,affinity=HOSTCPUS]", s);
+			return config_err(err, "--iothreads '%s': N[,affinity=HOSTCPUS]", s);
 		memcpy(num, s, len);
 		num[len] = 0;
 		if (config_parse_uint(num, 1, 64, &n))
-			return cerr(err, "--iothreads %s: between 1 and 64", num);
+			return config_err(err, "--iothreads %s: between 1 and 64", num);
 		cfg->cpu.iothreads = (unsigned int)n;
 		if (!comma)
 			return 0;

@@ -14,17 +14,6 @@
 #define DISK_MAX_QUEUES 32
 #define DISK_MAX_QUEUE_SIZE 1024
 
-static int disk_err(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int disk_err(char *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, CONFIG_ERR_LEN, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 static int parse_onoff(const char *key, const char *v, bool *out, char *err)
 {
 	if (!strcmp(v, "on") || !strcmp(v, "true") || !strcmp(v, "1"))
@@ -32,7 +21,7 @@ static int parse_onoff(const char *key, const char *v, bool *out, char *err)
 	else if (!strcmp(v, "off") || !strcmp(v, "false") || !strcmp(v, "0"))
 		*out = false;
 	else
-		return disk_err(err, "%s='%s': use on or off", key, v);
+		return config_err(err, "%s='%s': use on or off", key, v);
 	return 0;
 }
 
@@ -62,7 +51,7 @@ static int parse_limit(struct disk_throttle *t, const char *key, const char *v, 
 		rc = limits[i].bytes ? config_parse_size(v, dst)
 				     : config_parse_uint(v, 0, UINT64_MAX, dst);
 		if (rc)
-			return disk_err(err, "%s='%s': not a %s", key, v,
+			return config_err(err, "%s='%s': not a %s", key, v,
 					limits[i].bytes ? "byte rate (e.g. 10M)" : "number");
 		return 0;
 	}
@@ -85,18 +74,18 @@ static int parse_pair(struct disk_config *d, const struct kv_pair *p, char *err)
 	int rc;
 
 	if (p->bare)
-		return disk_err(err, "'%s': expected key=value", k);
+		return config_err(err, "'%s': expected key=value", k);
 	if (!strcmp(k, "path")) {
 		if (!*v)
-			return disk_err(err, "path is empty");
+			return config_err(err, "path is empty");
 		set(&d->path, v);
 	} else if (!strcmp(k, "id")) {
 		if (!*v || strlen(v) > 32 || strpbrk(v, "/ \t\"'"))
-			return disk_err(err, "id='%s': use 1-32 characters, no '/', quotes or spaces", v);
+			return config_err(err, "id='%s': use 1-32 characters, no '/', quotes or spaces", v);
 		set(&d->id, v);
 	} else if (!strcmp(k, "serial")) {
 		if (strlen(v) > 20)
-			return disk_err(err, "serial='%s': at most 20 characters", v);
+			return config_err(err, "serial='%s': at most 20 characters", v);
 		set(&d->serial, v);
 	} else if (!strcmp(k, "readonly")) {
 		return parse_onoff(k, v, &d->readonly, err);
@@ -106,7 +95,7 @@ static int parse_pair(struct disk_config *d, const struct kv_pair *p, char *err)
 		enum blk_cache c;
 
 		if (blk_cache_parse(v, &c))
-			return disk_err(err, "cache='%s': use none, writeback, writethrough, "
+			return config_err(err, "cache='%s': use none, writeback, writethrough, "
 					     "directsync or unsafe", v);
 		d->cache = (int)c;
 	} else if (!strcmp(k, "aio")) {
@@ -115,14 +104,14 @@ static int parse_pair(struct disk_config *d, const struct kv_pair *p, char *err)
 		else if (!strcmp(v, "io_uring"))
 			d->aio = BLK_AIO_IO_URING;
 		else
-			return disk_err(err, "aio='%s': use threads or io_uring", v);
+			return config_err(err, "aio='%s': use threads or io_uring", v);
 	} else if (!strcmp(k, "queues") || !strcmp(k, "num_queues")) {
 		if (config_parse_uint(v, 1, DISK_MAX_QUEUES, &n))
-			return disk_err(err, "queues='%s': between 1 and %d", v, DISK_MAX_QUEUES);
+			return config_err(err, "queues='%s': between 1 and %d", v, DISK_MAX_QUEUES);
 		d->queues = (unsigned int)n;
 	} else if (!strcmp(k, "queue_size")) {
 		if (config_parse_uint(v, 2, DISK_MAX_QUEUE_SIZE, &n) || (n & (n - 1)))
-			return disk_err(err, "queue_size='%s': a power of 2 from 2 to %d", v,
+			return config_err(err, "queue_size='%s': a power of 2 from 2 to %d", v,
 					DISK_MAX_QUEUE_SIZE);
 		d->queue_size = (unsigned int)n;
 	} else {
@@ -130,7 +119,7 @@ static int parse_pair(struct disk_config *d, const struct kv_pair *p, char *err)
 		if (rc)
 			return rc;
 		if (!matched)
-			return disk_err(err, "unknown key '%s'", k);
+			return config_err(err, "unknown key '%s'", k);
 	}
 	return 0;
 }
@@ -156,7 +145,7 @@ int config_disk_finish(struct disk_config *d, unsigned int index, char *err)
 	char idbuf[16];
 
 	if (!d->path)
-		return disk_err(err, "path= is required");
+		return config_err(err, "path= is required");
 	if (!d->id) {
 		snprintf(idbuf, sizeof(idbuf), "disk%u", index);
 		set(&d->id, idbuf);
@@ -179,7 +168,7 @@ int config_parse_disk(const char *s, unsigned int index, struct disk_config *d, 
 	rc = kv_parse(&kv, s);
 	if (rc) {
 		kv_free(&kv);
-		return disk_err(err, rc == -E2BIG ? "too many keys" : "malformed option string");
+		return config_err(err, rc == -E2BIG ? "too many keys" : "malformed option string");
 	}
 	for (unsigned int i = 0; i < kv.nr && !rc; i++) {
 		/* "--disk FILE" is "--disk path=FILE" */

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "config/kv.h"
 
+#include "config/config.h"
+
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,4 +70,25 @@ void kv_free(struct kv *kv)
 	free(kv->buf);
 	kv->buf = NULL;
 	kv->nr = 0;
+}
+
+int config_err(char *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, CONFIG_ERR_LEN, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+int config_onoff(const char *key, const char *v, bool *out, char *err)
+{
+	if (!strcmp(v, "on") || !strcmp(v, "true"))
+		*out = true;
+	else if (!strcmp(v, "off") || !strcmp(v, "false"))
+		*out = false;
+	else
+		return config_err(err, "%s='%s': use on or off", key, v);
+	return 0;
 }

@@ -29,4 +29,9 @@ struct kv {
 int kv_parse(struct kv *kv, const char *s);
 void kv_free(struct kv *kv);
 
+/* Fill err (CONFIG_ERR_LEN bytes) and return -EINVAL: every option parser's one error line. */
+int config_err(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* KEY=on|off (also true/false) into *out; else config_err naming the key. */
+int config_onoff(const char *key, const char *v, bool *out, char *err);
+
 #endif

@@ -11,17 +11,6 @@
 #include "config/config.h"
 #include "config/kv.h"
 
-static int merr(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int merr(char *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, CONFIG_ERR_LEN, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 static void set_str(char **dst, const char *v)
 {
 	free(*dst);
@@ -47,31 +36,20 @@ int config_parse_nodelist(const char *s, uint64_t *mask)
 	return 0;
 }
 
-static int onoff(const char *key, const char *v, bool *out, char *err)
-{
-	if (!strcmp(v, "on"))
-		*out = true;
-	else if (!strcmp(v, "off"))
-		*out = false;
-	else
-		return merr(err, "%s='%s': use on or off", key, v);
-	return 0;
-}
-
 static int size_key(const char *v, uint64_t *out, char *err)
 {
 	uint64_t n;
 
 	if (config_parse_size(v, &n))
-		return merr(err, "'%s': not a size (use e.g. 512M or 2G)", v);
+		return config_err(err, "'%s': not a size (use e.g. 512M or 2G)", v);
 	if (n < CONFIG_MEM_MIN)
-		return merr(err, "%s: too small, at least %lluM", v,
+		return config_err(err, "%s: too small, at least %lluM", v,
 			    (unsigned long long)(CONFIG_MEM_MIN >> 20));
 	if (n > CONFIG_MEM_MAX)
-		return merr(err, "%s: too large, at most %lluG", v,
+		return config_err(err, "%s: too large, at most %lluG", v,
 			    (unsigned long long)(CONFIG_MEM_MAX >> 30));
 	if (n & 0xfff)
-		return merr(err, "%s: must be a multiple of 4K", v);
+		return config_err(err, "%s: must be a multiple of 4K", v);
 	*out = n;
 	return 0;
 }
@@ -91,23 +69,23 @@ int config_memory_set(struct vm_config *cfg, const char *key, const char *v, cha
 		else if (!strcasecmp(v, "1G"))
 			m->hugepage_size = 1ULL << 30;
 		else
-			return merr(err, "hugepages='%s': use off, 2M or 1G", v);
+			return config_err(err, "hugepages='%s': use off, 2M or 1G", v);
 		return 0;
 	}
 	if (!strcmp(key, "thp")) {
-		if (onoff(key, v, &b, err))
+		if (config_onoff(key, v, &b, err))
 			return -EINVAL;
 		m->thp_off = !b;
 		return 0;
 	}
 	if (!strcmp(key, "prefault"))
-		return onoff(key, v, &m->prefault, err);
+		return config_onoff(key, v, &m->prefault, err);
 	if (!strcmp(key, "locked"))
-		return onoff(key, v, &m->locked, err);
+		return config_onoff(key, v, &m->locked, err);
 	if (!strcmp(key, "shared"))
-		return onoff(key, v, &m->shared, err);
+		return config_onoff(key, v, &m->shared, err);
 	if (!strcmp(key, "merge")) {
-		if (onoff(key, v, &b, err))
+		if (config_onoff(key, v, &b, err))
 			return -EINVAL;
 		m->merge = b;
 		return 0;
@@ -120,16 +98,16 @@ int config_memory_set(struct vm_config *cfg, const char *key, const char *v, cha
 				m->policy = (enum numa_policy)i;
 				return 0;
 			}
-		return merr(err, "numa-policy='%s': use default, bind, preferred or interleave", v);
+		return config_err(err, "numa-policy='%s': use default, bind, preferred or interleave", v);
 	}
 	if (!strcmp(key, "host-nodes") || !strcmp(key, "host_nodes")) {
 		if (config_parse_nodelist(v, &m->host_nodes))
-			return merr(err, "host-nodes='%s': a list of host NUMA nodes below %d (e.g. 0 or 0-1)",
+			return config_err(err, "host-nodes='%s': a list of host NUMA nodes below %d (e.g. 0 or 0-1)",
 				    v, CONFIG_MAX_HOST_NODES);
 		set_str(&m->host_nodes_str, v);
 		return 0;
 	}
-	return merr(err, "unknown key '%s'", key);
+	return config_err(err, "unknown key '%s'", key);
 }
 
 static int memory_finish(struct vm_config *cfg, char *err)
@@ -137,13 +115,13 @@ static int memory_finish(struct vm_config *cfg, char *err)
 	struct mem_config *m = &cfg->mem;
 
 	if (m->policy != NUMA_DEFAULT && !m->host_nodes)
-		return merr(err, "numa-policy needs host-nodes=LIST");
+		return config_err(err, "numa-policy needs host-nodes=LIST");
 	if (m->host_nodes && m->policy == NUMA_DEFAULT)
 		m->policy = NUMA_BIND;
 	if (m->policy == NUMA_PREFERRED && (m->host_nodes & (m->host_nodes - 1)))
-		return merr(err, "numa-policy=preferred takes one host node");
+		return config_err(err, "numa-policy=preferred takes one host node");
 	if (m->hugepage_size && (cfg->mem_size % m->hugepage_size))
-		return merr(err, "size %lluM is not a multiple of the %lluM huge page",
+		return config_err(err, "size %lluM is not a multiple of the %lluM huge page",
 			    (unsigned long long)(cfg->mem_size >> 20),
 			    (unsigned long long)(m->hugepage_size >> 20));
 	return 0;
@@ -159,10 +137,10 @@ int config_parse_memory(const char *s, struct vm_config *cfg, char *err)
 	rc = kv_parse(&kv, s);
 	if (rc) {
 		kv_free(&kv);
-		return merr(err, "malformed option string");
+		return config_err(err, "malformed option string");
 	}
 	for (unsigned int i = 0; i < kv.nr && !rc; i++)
-		rc = kv.pairs[i].bare ? merr(err, "'%s': expected key=value", kv.pairs[i].key)
+		rc = kv.pairs[i].bare ? config_err(err, "'%s': expected key=value", kv.pairs[i].key)
 				      : config_memory_set(cfg, kv.pairs[i].key, kv.pairs[i].value, err);
 	kv_free(&kv);
 	return rc ? rc : memory_finish(cfg, err);
@@ -175,15 +153,15 @@ static int parse_distance(struct numa_node_config *n, const char *v, char *err)
 		unsigned long node = strtoul(v, &end, 10), d;
 
 		if (end == v || *end != '@')
-			return merr(err, "distance='%s': use NODE@DISTANCE[:NODE@DISTANCE...]", v);
+			return config_err(err, "distance='%s': use NODE@DISTANCE[:NODE@DISTANCE...]", v);
 		v = end + 1;
 		d = strtoul(v, &end, 10);
 		if (end == v || node >= CONFIG_MAX_NUMA || d < 10 || d > 254)
-			return merr(err, "distance: node below %d, distance 10-254", CONFIG_MAX_NUMA);
+			return config_err(err, "distance: node below %d, distance 10-254", CONFIG_MAX_NUMA);
 		n->distance[node] = (uint8_t)d;
 		v = *end == ':' ? end + 1 : end;
 		if (*end && *end != ':')
-			return merr(err, "distance: unexpected '%s'", end);
+			return config_err(err, "distance: unexpected '%s'", end);
 	}
 	return 0;
 }
@@ -198,16 +176,16 @@ int config_parse_numa(const char *s, struct vm_config *cfg, char *err)
 
 	memset(&n, 0, sizeof(n));
 	if (cfg->nr_numa == CONFIG_MAX_NUMA)
-		return merr(err, "at most %d guest NUMA nodes", CONFIG_MAX_NUMA);
+		return config_err(err, "at most %d guest NUMA nodes", CONFIG_MAX_NUMA);
 	rc = kv_parse(&kv, s);
 	if (rc)
-		rc = merr(err, "malformed option string");
+		rc = config_err(err, "malformed option string");
 	for (unsigned int i = 0; i < kv.nr && !rc; i++) {
 		const char *k = kv.pairs[i].key, *v = kv.pairs[i].value;
 
 		if (!strcmp(k, "node") || !strcmp(k, "guest_numa_id")) {
 			if (config_parse_uint(v, 0, CONFIG_MAX_NUMA - 1, &x))
-				rc = merr(err, "node='%s': 0 to %d", v, CONFIG_MAX_NUMA - 1);
+				rc = config_err(err, "node='%s': 0 to %d", v, CONFIG_MAX_NUMA - 1);
 			n.id = (unsigned int)x;
 			have_id = true;
 		} else if (!strcmp(k, "cpus")) {
@@ -220,27 +198,27 @@ int config_parse_numa(const char *s, struct vm_config *cfg, char *err)
 				list = buf;
 			}
 			if (config_parse_cpulist(list, &n.vcpus))
-				rc = merr(err, "cpus='%s': a list of vCPUs (e.g. 0-1)", v);
+				rc = config_err(err, "cpus='%s': a list of vCPUs (e.g. 0-1)", v);
 			set_str(&n.cpus_str, list);
 		} else if (!strcmp(k, "memory")) {
 			rc = size_key(v, &n.size, err);
 			have_mem = true;
 		} else if (!strcmp(k, "host-nodes") || !strcmp(k, "host_nodes")) {
 			if (config_parse_nodelist(v, &n.host_nodes))
-				rc = merr(err, "host-nodes='%s': a list of host NUMA nodes", v);
+				rc = config_err(err, "host-nodes='%s': a list of host NUMA nodes", v);
 			set_str(&n.host_nodes_str, v);
 		} else if (!strcmp(k, "distance") || !strcmp(k, "distances")) {
 			rc = parse_distance(&n, v, err);
 		} else {
-			rc = merr(err, "unknown key '%s'", k);
+			rc = config_err(err, "unknown key '%s'", k);
 		}
 	}
 	kv_free(&kv);
 	if (!rc && (!have_id || !have_mem || !CPU_COUNT(&n.vcpus)))
-		rc = merr(err, "needs node=ID, cpus=LIST and memory=SIZE");
+		rc = config_err(err, "needs node=ID, cpus=LIST and memory=SIZE");
 	for (unsigned int i = 0; !rc && i < cfg->nr_numa; i++)
 		if (cfg->numa[i].id == n.id)
-			rc = merr(err, "node %u is given twice", n.id);
+			rc = config_err(err, "node %u is given twice", n.id);
 	if (rc) {
 		free(n.cpus_str);
 		free(n.host_nodes_str);
@@ -258,13 +236,13 @@ static int numa_check_distances(const struct vm_config *cfg, const struct numa_n
 		if (!n->distance[j])
 			continue;
 		if (j >= cfg->nr_numa)
-			return merr(err, "--numa node %u: distance to node %u, which does not exist", n->id,
+			return config_err(err, "--numa node %u: distance to node %u, which does not exist", n->id,
 				    j);
 		if (j == n->id && n->distance[j] != 10)
-			return merr(err, "--numa node %u: the distance to itself must be 10, not %u", n->id,
+			return config_err(err, "--numa node %u: the distance to itself must be 10, not %u", n->id,
 				    n->distance[j]);
 		if (j != n->id && n->distance[j] <= 10)
-			return merr(err, "--numa node %u: the distance to node %u must be above 10 (local)",
+			return config_err(err, "--numa node %u: the distance to node %u must be above 10 (local)",
 				    n->id, j);
 	}
 	return 0;
@@ -288,30 +266,30 @@ int config_numa_finish(struct vm_config *cfg, char *err)
 		cpu_set_t both;
 
 		if (n->id >= cfg->nr_numa)
-			return merr(err, "--numa: node ids must be 0 to %u (the number of nodes - 1)",
+			return config_err(err, "--numa: node ids must be 0 to %u (the number of nodes - 1)",
 				    cfg->nr_numa - 1);
 		if (numa_check_distances(cfg, n, err))
 			return -EINVAL;
 		/* each node's slice is mbind()ed on its own: it must be whole huge pages */
 		if (page && n->size % page)
-			return merr(err, "--numa node %u: memory %lluM is not a multiple of the %lluM huge page",
+			return config_err(err, "--numa node %u: memory %lluM is not a multiple of the %lluM huge page",
 				    n->id, (unsigned long long)(n->size >> 20),
 				    (unsigned long long)(page >> 20));
 		CPU_AND(&both, &seen, &n->vcpus);
 		if (CPU_COUNT(&both))
-			return merr(err, "--numa: a vCPU is in two nodes");
+			return config_err(err, "--numa: a vCPU is in two nodes");
 		CPU_OR(&seen, &seen, &n->vcpus);
 		for (int c = (int)max; c < CPU_SETSIZE; c++)
 			if (CPU_ISSET(c, &n->vcpus))
-				return merr(err, "--numa node %u: vCPU %d does not exist (%u vCPUs)", n->id, c,
+				return config_err(err, "--numa node %u: vCPU %d does not exist (%u vCPUs)", n->id, c,
 					    max);
 		total += n->size;
 	}
 	if (total != cfg->mem_size)
-		return merr(err, "--numa: the nodes' memory adds up to %lluM, --memory is %lluM",
+		return config_err(err, "--numa: the nodes' memory adds up to %lluM, --memory is %lluM",
 			    (unsigned long long)(total >> 20), (unsigned long long)(cfg->mem_size >> 20));
 	if ((unsigned int)CPU_COUNT(&seen) != max)
-		return merr(err, "--numa: every vCPU must be in a node (%d of %u are)", CPU_COUNT(&seen),
+		return config_err(err, "--numa: every vCPU must be in a node (%d of %u are)", CPU_COUNT(&seen),
 			    max);
 	return 0;
 }

@@ -15,17 +15,6 @@
 #define NET_MAX_QUEUES 16
 #define NET_MAX_QUEUE_SIZE 1024
 
-static int net_err(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int net_err(char *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, CONFIG_ERR_LEN, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 int config_parse_mac(const char *s, uint8_t mac[6])
 {
 	unsigned int b[6];
@@ -69,33 +58,33 @@ static int parse_pair(struct net_config *n, const struct kv_pair *p, char *err)
 
 	if (!strcmp(k, "tap")) {
 		if (!*v || strlen(v) > 15 || strchr(v, '/'))
-			return net_err(err, "tap='%s': an interface name of 1-15 characters", v);
+			return config_err(err, "tap='%s': an interface name of 1-15 characters", v);
 		n->kind = NET_TAP;
 		set(&n->ifname, v);
 	} else if (!strcmp(k, "fd")) {
 		if (config_parse_uint(v, 0, 65535, &x))
-			return net_err(err, "fd='%s': not a file descriptor number", v);
+			return config_err(err, "fd='%s': not a file descriptor number", v);
 		n->kind = NET_FD;
 		n->fd = (int)x;
 	} else if (!strcmp(k, "user") && p->bare) {
 		n->kind = NET_USER;
 	} else if (p->bare) {
-		return net_err(err, "'%s': expected key=value (or tap=, fd=, user)", k);
+		return config_err(err, "'%s': expected key=value (or tap=, fd=, user)", k);
 	} else if (!strcmp(k, "id")) {
 		if (!*v || strlen(v) > 32 || strpbrk(v, "/ \t\"'"))
-			return net_err(err, "id='%s': use 1-32 characters, no '/', quotes or spaces", v);
+			return config_err(err, "id='%s': use 1-32 characters, no '/', quotes or spaces", v);
 		set(&n->id, v);
 	} else if (!strcmp(k, "mac")) {
 		if (config_parse_mac(v, n->mac) || (n->mac[0] & 1))
-			return net_err(err, "mac='%s': a unicast address like 52:54:00:12:34:56", v);
+			return config_err(err, "mac='%s': a unicast address like 52:54:00:12:34:56", v);
 		n->mac_set = true;
 	} else if (!strcmp(k, "queues") || !strcmp(k, "num_queues")) {
 		if (config_parse_uint(v, 1, NET_MAX_QUEUES, &x))
-			return net_err(err, "queues='%s': between 1 and %d", v, NET_MAX_QUEUES);
+			return config_err(err, "queues='%s': between 1 and %d", v, NET_MAX_QUEUES);
 		n->queues = (unsigned int)x;
 	} else if (!strcmp(k, "queue_size")) {
 		if (config_parse_uint(v, 64, NET_MAX_QUEUE_SIZE, &x) || (x & (x - 1)))
-			return net_err(err, "queue_size='%s': a power of 2 from 64 to %d", v,
+			return config_err(err, "queue_size='%s': a power of 2 from 64 to %d", v,
 				       NET_MAX_QUEUE_SIZE);
 		n->queue_size = (unsigned int)x;
 	} else if (!strcmp(k, "vhost")) {
@@ -104,18 +93,18 @@ static int parse_pair(struct net_config *n, const struct kv_pair *p, char *err)
 		else if (!strcmp(v, "off"))
 			n->vhost = false;
 		else
-			return net_err(err, "vhost='%s': use on or off", v);
+			return config_err(err, "vhost='%s': use on or off", v);
 	} else if (!strcmp(k, "mtu")) {
 		if (config_parse_uint(v, 68, 65535, &x))
-			return net_err(err, "mtu='%s': between 68 and 65535", v);
+			return config_err(err, "mtu='%s': between 68 and 65535", v);
 		n->mtu = (unsigned int)x;
 	} else if (!strcmp(k, "hostfwd")) {
 		char why[NET_USER_WHY_LEN];
 
 		if (n->nr_hostfwd == CONFIG_MAX_HOSTFWD)
-			return net_err(err, "at most %d hostfwd rules", CONFIG_MAX_HOSTFWD);
+			return config_err(err, "at most %d hostfwd rules", CONFIG_MAX_HOSTFWD);
 		if (net_user_parse_hostfwd(v, NULL, why))
-			return net_err(err, "%s", why);
+			return config_err(err, "%s", why);
 		set(&n->hostfwd[n->nr_hostfwd++], v);
 	} else {
 		for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
@@ -125,11 +114,11 @@ static int parse_pair(struct net_config *n, const struct kv_pair *p, char *err)
 				continue;
 			if (limits[i].bytes ? config_parse_size(v, dst)
 					    : config_parse_uint(v, 0, UINT64_MAX, dst))
-				return net_err(err, "%s='%s': not a %s", k, v,
+				return config_err(err, "%s='%s': not a %s", k, v,
 					       limits[i].bytes ? "byte rate (e.g. 10M)" : "number");
 			return 0;
 		}
-		return net_err(err, "unknown key '%s'", k);
+		return config_err(err, "unknown key '%s'", k);
 	}
 	return 0;
 }
@@ -153,7 +142,7 @@ int config_net_set(struct net_config *n, const char *key, const char *value, boo
 	struct kv_pair p = { .key = (char *)key, .value = (char *)value, .bare = bare };
 
 	if (is_kind_key(key) && (int)n->kind != -1)
-		return net_err(err, "'%s': give only one of tap=, fd= or user", key);
+		return config_err(err, "'%s': give only one of tap=, fd= or user", key);
 	return parse_pair(n, &p, err);
 }
 
@@ -162,15 +151,15 @@ int config_net_finish(struct net_config *n, unsigned int index, char *err)
 	char idbuf[16];
 
 	if ((int)n->kind == -1)
-		return net_err(err, "say which backend: tap=NAME, fd=N or user");
+		return config_err(err, "say which backend: tap=NAME, fd=N or user");
 	if (n->nr_hostfwd && n->kind != NET_USER)
-		return net_err(err, "hostfwd= works with user networking only");
+		return config_err(err, "hostfwd= works with user networking only");
 	if (n->vhost && n->kind == NET_USER)
-		return net_err(err, "vhost=on needs a tap backend, not user");
+		return config_err(err, "vhost=on needs a tap backend, not user");
 	if (n->queues > 1 && n->kind == NET_USER)
-		return net_err(err, "queues= needs a tap backend, not user");
+		return config_err(err, "queues= needs a tap backend, not user");
 	if (n->kind == NET_USER && n->mtu > 65521)
-		return net_err(err, "mtu=%u: user networking carries at most 65521", n->mtu);
+		return config_err(err, "mtu=%u: user networking carries at most 65521", n->mtu);
 	if (!n->id) {
 		snprintf(idbuf, sizeof(idbuf), "net%u", index);
 		set(&n->id, idbuf);
@@ -200,7 +189,7 @@ int config_parse_net(const char *s, unsigned int index, struct net_config *n, ch
 	rc = kv_parse(&kv, s);
 	if (rc) {
 		kv_free(&kv);
-		return net_err(err, rc == -E2BIG ? "too many keys" : "malformed option string");
+		return config_err(err, rc == -E2BIG ? "too many keys" : "malformed option string");
 	}
 	for (unsigned int i = 0; i < kv.nr && !rc; i++)
 		rc = config_net_set(n, kv.pairs[i].key, kv.pairs[i].value, kv.pairs[i].bare, err);

@@ -8,17 +8,6 @@
 #include "config/config.h"
 #include "config/kv.h"
 
-static int dev_err(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int dev_err(char *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, CONFIG_ERR_LEN, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 int config_pci_addr(const char *s, char out[16])
 {
 	unsigned int dom = 0, bus, dev, fn;
@@ -41,43 +30,32 @@ int config_pci_addr(const char *s, char out[16])
 	return 0;
 }
 
-static int onoff(const char *key, const char *v, bool *out, char *err)
-{
-	if (!strcmp(v, "on") || !strcmp(v, "true"))
-		*out = true;
-	else if (!strcmp(v, "off") || !strcmp(v, "false"))
-		*out = false;
-	else
-		return dev_err(err, "%s='%s': use on or off", key, v);
-	return 0;
-}
-
 static int parse_pair(struct vfio_config *v, const struct kv_pair *p, bool first, char *err)
 {
 	const char *k = p->key, *x = p->value;
 
 	if (p->bare)
-		return dev_err(err, "'%s': expected key=value", k);
+		return config_err(err, "'%s': expected key=value", k);
 	if (!strcmp(k, "vfio")) {
 		if (!first)
-			return dev_err(err, "vfio= must come first");
+			return config_err(err, "vfio= must come first");
 		if (config_pci_addr(x, v->addr))
-			return dev_err(err, "vfio='%s': not a PCI address (DDDD:BB:DD.F, BB:DD.F or "
+			return config_err(err, "vfio='%s': not a PCI address (DDDD:BB:DD.F, BB:DD.F or "
 					    "/sys/bus/pci/devices/DDDD:BB:DD.F)", x);
 	} else if (first) {
-		return dev_err(err, "'%s': the device kind comes first (vfio=ADDRESS)", k);
+		return config_err(err, "'%s': the device kind comes first (vfio=ADDRESS)", k);
 	} else if (!strcmp(k, "id")) {
 		if (!*x || strlen(x) >= sizeof(v->id) || strspn(x, "abcdefghijklmnopqrstuvwxyz"
 								    "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 								    "0123456789_-") != strlen(x))
-			return dev_err(err, "id='%s': 1-31 letters, digits, '-' or '_'", x);
+			return config_err(err, "id='%s': 1-31 letters, digits, '-' or '_'", x);
 		snprintf(v->id, sizeof(v->id), "%s", x);
 	} else if (!strcmp(k, "rombar")) {
-		return onoff(k, x, &v->rombar, err);
+		return config_onoff(k, x, &v->rombar, err);
 	} else if (!strcmp(k, "x-no-mmap")) {
-		return onoff(k, x, &v->no_mmap, err);
+		return config_onoff(k, x, &v->no_mmap, err);
 	} else {
-		return dev_err(err, "unknown key '%s' (vfio, id, rombar, x-no-mmap)", k);
+		return config_err(err, "unknown key '%s' (vfio, id, rombar, x-no-mmap)", k);
 	}
 	return 0;
 }
@@ -92,7 +70,7 @@ int config_parse_device(const char *s, unsigned int index, struct vfio_config *v
 	rc = kv_parse(&kv, s);
 	if (rc || kv.nr == 0) {
 		kv_free(&kv);
-		return dev_err(err, rc == -E2BIG ? "too many keys" : "malformed option string");
+		return config_err(err, rc == -E2BIG ? "too many keys" : "malformed option string");
 	}
 	for (unsigned int i = 0; i < kv.nr && !rc; i++)
 		rc = parse_pair(v, &kv.pairs[i], i == 0, err);
