@@ -5,7 +5,9 @@
  * token buckets in the way. rx copies each frame (header first) into as many
  * mergeable buffers as it needs; tx hands the guest's chain to writev().
  */
+#include <endian.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,6 +187,8 @@ static bool rx_deliver(struct vnet_pair *p)
 			p->rx_len = 0;
 			return true;
 		}
+		if (!e[chains].in_num)
+			goto bad_chain; /* only empty descriptors: no room for the header or the data */
 		len[chains] = 0;
 		for (unsigned int i = 0; i < e[chains].in_num && done < p->rx_len; i++) {
 			size_t k = iov[chains][i].iov_len < p->rx_len - done ? iov[chains][i].iov_len
@@ -198,8 +202,13 @@ static bool rx_deliver(struct vnet_pair *p)
 		}
 		chains++;
 	}
-	/* num_buffers, in the header at the start of the first buffer */
-	((struct virtio_net_hdr_v1 *)iov[0][0].iov_base)->num_buffers = chains;
+	/* num_buffers, in the header at the start of the first buffer: the guest's alignment */
+	{
+		uint16_t nb = htole16(chains);
+		uint8_t *h = iov[0][0].iov_base;
+
+		memcpy(h + offsetof(struct virtio_net_hdr_v1, num_buffers), &nb, sizeof(nb));
+	}
 	for (uint16_t i = 0; i < chains; i++)
 		virtq_push(vq, &e[i], len[i]);
 	stat_add(&n->stats.rx_packets, 1);

@@ -193,6 +193,59 @@ TEST(rx_mergeable_buffers)
 	teardown(&f);
 }
 
+/* The guest may place a receive buffer at any byte: num_buffers is stored unaligned. */
+TEST(rx_buffer_at_odd_address)
+{
+	struct fixture f;
+	uint64_t buf;
+	uint8_t out[100];
+	uint16_t nb;
+	uint32_t id = 0, len = 0;
+	struct vdrv_seg s;
+
+	setup(&f, "", BASE_FEATURES | (1ULL << VIRTIO_NET_F_MRG_RXBUF), false);
+	if (!f.ok)
+		return teardown(&f);
+	buf = vdrv_alloc(&f.d, 2048, 64) + 1;
+	s = (struct vdrv_seg){ buf, 1024, 1 };
+	vdrv_add(&f.d, &f.rx, &s, 1);
+	vdrv_kick(&f.d, &f.rx);
+	frame(out, sizeof(out), 5);
+	CHECK(send(f.peer, out, sizeof(out), 0) == (ssize_t)sizeof(out));
+	CHECK(vdrv_wait_used(&f.d, &f.rx, 2000, &id, &len) == 0);
+	CHECK_EQ(len, sizeof(out) + HDR);
+	memcpy(&nb, (uint8_t *)vdrv_ptr(&f.d, buf) + offsetof(struct virtio_net_hdr_v1, num_buffers),
+	       sizeof(nb));
+	CHECK_EQ(nb, 1);
+	CHECK(!memcmp((uint8_t *)vdrv_ptr(&f.d, buf) + HDR, out, sizeof(out)));
+	teardown(&f);
+}
+
+/* A receive chain of empty descriptors has no room, not even for the header: a drop. */
+TEST(rx_empty_chain_is_dropped)
+{
+	struct fixture f;
+	uint8_t out[100];
+	uint64_t deadline;
+	struct vdrv_seg s;
+
+	setup(&f, "", BASE_FEATURES | (1ULL << VIRTIO_NET_F_MRG_RXBUF), false);
+	if (!f.ok)
+		return teardown(&f);
+	s = (struct vdrv_seg){ vdrv_alloc(&f.d, 64, 64), 0, 1 };
+	vdrv_add(&f.d, &f.rx, &s, 1);
+	post_rx(&f, 1, 2048);
+	frame(out, sizeof(out), 11);
+	CHECK(send(f.peer, out, sizeof(out), 0) == (ssize_t)sizeof(out));
+	deadline = vdrv_now_ms() + 2000;
+	while (!f.n.stats.rx_drops && vdrv_now_ms() < deadline)
+		usleep(1000);
+	CHECK_EQ(f.n.stats.rx_drops, 1);
+	CHECK_EQ(f.n.stats.rx_packets, 0);
+	CHECK(!(vdrv_get_status(&f.d) & VIRTIO_CONFIG_S_NEEDS_RESET));
+	teardown(&f);
+}
+
 TEST(rx_waits_for_buffers)
 {
 	struct fixture f;
@@ -353,6 +406,7 @@ TEST(backend_gone_takes_link_down)
 }
 
 UNIT_MAIN("virtio_net", T(rx_waits_for_buffers), T(identity_and_config), T(tx_strips_header_for_plain_backend),
-	  T(tx_passes_header_for_vnet_backend), T(rx_mergeable_buffers), T(rx_waits_for_buffers),
+	  T(tx_passes_header_for_vnet_backend), T(rx_mergeable_buffers),
+	  T(rx_buffer_at_odd_address), T(rx_empty_chain_is_dropped), T(rx_waits_for_buffers),
 	  T(rx_too_small_without_mergeable), T(tx_malformed_is_counted), T(control_queue),
 	  T(tx_rate_limit_delays_not_drops), T(backend_gone_takes_link_down))
