@@ -404,6 +404,7 @@ int vfio_pci_wire(struct vfio_pci *v, char *why, size_t whylen)
 		}
 		if (!d->bars[v->msix.bar].size) {
 			snprintf(why, whylen, "MSI-X table in BAR %d, which the device lacks", v->msix.bar);
+			msix_destroy(&v->msix); /* not ready yet: unwire would not free it */
 			return -EIO;
 		}
 		v->msix_ready = true;

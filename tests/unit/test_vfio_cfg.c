@@ -371,6 +371,7 @@ TEST(broken_devices)
 		v.intx_efd = v.intx_resample = v.msi_efd = v.msi_gsi = -1;
 		CHECK_EQ(vfio_pci_wire(&v, why, sizeof(why)), -EIO);
 		CHECK(strstr(why, "BAR 3"));
+		CHECK(!v.msix.v); /* the vector table (and its eventfds) freed on that error */
 		vfio_pci_unwire(&v);
 	}
 }
