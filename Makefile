@@ -6,7 +6,7 @@ BUILD   ?= build
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
 CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -Isrc -MMD -MP
-LDLIBS  += -lpthread -luring -lslirp -ljansson -lmicrohttpd -lcurl
+LDLIBS  += -lpthread -luring -lslirp -ljansson -lmicrohttpd -lcurl -lseccomp
 
 SRCS    := $(shell find src -name '*.c' | sort)
 LIBSRCS := $(filter-out src/main.c,$(SRCS))
@@ -62,7 +62,7 @@ $(BUILD)/fuzz-obj/%.o: %.c
 	@echo "  CC-FUZZ $<"
 	@$(FUZZ_CC) $(FUZZ_FLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIBSRCS:%.c=$(BUILD)/fuzz-obj/%.o)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) tests/unit/vdriver.h $(LIBSRCS:%.c=$(BUILD)/fuzz-obj/%.o)
 	@mkdir -p $(dir $@)
 	@echo "  LD-FUZZ $@"
 	@$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(LIBSRCS:%.c=$(BUILD)/fuzz-obj/%.o) $(LDLIBS)

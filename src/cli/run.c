@@ -18,6 +18,8 @@
 #include "resources/affinity.h"
 #include "resources/cgroup.h"
 #include "cli/cli.h"
+#include "sandbox/jail.h"
+#include "sandbox/seccomp.h"
 #include "util/file.h"
 #include "util/log.h"
 #include "vmm/kvm.h"
@@ -45,6 +47,9 @@ enum {
 	OPT_API_SOCKET,
 	OPT_METRICS_LISTEN,
 	OPT_SHUTDOWN_TIMEOUT,
+	OPT_SECCOMP,
+	OPT_USER,
+	OPT_CHROOT,
 	OPT_EMULATOR,
 	OPT_IOTHREADS,
 	OPT_BALLOON,
@@ -73,6 +78,9 @@ static const struct option run_opts[] = {
 	{ "api-socket", required_argument, NULL, OPT_API_SOCKET },
 	{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
 	{ "shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN_TIMEOUT },
+	{ "seccomp", required_argument, NULL, OPT_SECCOMP },
+	{ "user", required_argument, NULL, OPT_USER },
+	{ "chroot", required_argument, NULL, OPT_CHROOT },
 	{ "emulator", required_argument, NULL, OPT_EMULATOR },
 	{ "iothreads", required_argument, NULL, OPT_IOTHREADS },
 	{ "balloon", optional_argument, NULL, OPT_BALLOON },
@@ -132,6 +140,11 @@ void cli_usage(FILE *f)
 	      "  --api-socket PATH HTTP/JSON control socket (default $XDG_RUNTIME_DIR/kasou/NAME.sock\n"
 	      "                    or /run/kasou/NAME.sock; \"none\" for none)\n"
 	      "  --metrics-listen ADDR:PORT  Prometheus metrics over TCP too\n"
+	      "  --user USER[:GROUP]  drop to this user after opening devices and images\n"
+	      "  --chroot DIR      and chroot into DIR (paths reopened on a guest reboot resolve\n"
+	      "                    inside it)\n"
+	      "  --seccomp on|log|off  system call filters (default on): a call outside them stops\n"
+	      "                    kasou naming it (on), or is logged by the kernel (log)\n"
 	      "  --shutdown-timeout S  seconds a guest gets to power off after the power button\n"
 	      "                    (SIGTERM, kasou ctl NAME shutdown) before a hard stop (default 10)\n",
 	      f);
@@ -266,6 +279,20 @@ static int parse_one(int opt, const char *arg, struct vm_config *cfg, struct par
 		set_str(&cfg->metrics_listen, arg);
 		return 0;
 	}
+	case OPT_USER:
+		if (!*arg || strlen(arg) > 64)
+			return bad("--user '%s': USER or USER:GROUP (names or numbers)", arg);
+		set_str(&cfg->user, arg);
+		return 0;
+	case OPT_CHROOT:
+		if (arg[0] != '/')
+			return bad("--chroot '%s': an absolute directory", arg);
+		set_str(&cfg->chroot_dir, arg);
+		return 0;
+	case OPT_SECCOMP:
+		if (config_parse_seccomp(arg, &cfg->seccomp))
+			return bad("--seccomp '%s': use on, log or off", arg);
+		return 0;
 	case OPT_SHUTDOWN_TIMEOUT:
 		if (config_parse_uint(arg, 0, 3600, &v))
 			return bad("--shutdown-timeout '%s': seconds, 0 to 3600", arg);
@@ -524,6 +551,9 @@ static void persist_free(struct vm_persist *p)
 	rtc_destroy(&p->rtc);
 }
 
+/* --user/--chroot, resolved before anything starts, entered after the first boot is built */
+static struct jail jail;
+
 static int boot_loop(struct vm_persist *p, const struct vm_config *cfg)
 {
 	for (;;) {
@@ -541,6 +571,13 @@ static int boot_loop(struct vm_persist *p, const struct vm_config *cfg)
 		pthread_mutex_lock(&p->lock);
 		p->current = &vm;
 		pthread_mutex_unlock(&p->lock);
+		/* the first boot is built: from here on, kasou runs jailed (--user, --chroot)
+		 * and every thread filtered */
+		if (p->boots == 1 && (sandbox_jail_enter(&jail) ||
+				      sandbox_seccomp_process((enum seccomp_mode)cfg->seccomp))) {
+			vm_destroy(&vm);
+			return EXIT_HOST_ERROR;
+		}
 		why = vm_run(&vm);
 		sig = vm.stop_signal;
 		graceful = __atomic_load_n(&vm.graceful, __ATOMIC_ACQUIRE);
@@ -635,6 +672,15 @@ int cli_run(int argc, char **argv)
 		config_free(&cfg);
 		return rc < 0 ? 0 : rc;
 	}
+	if (cfg.user || cfg.chroot_dir) {
+		char why[256];
+
+		if (sandbox_jail_resolve(&jail, cfg.user, cfg.chroot_dir, why, sizeof(why))) {
+			log_error("%s", why);
+			config_free(&cfg);
+			return EXIT_USAGE;
+		}
+	}
 	p.cfg = &cfg;
 	pthread_mutex_init(&p.lock, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -642,6 +688,7 @@ int cli_run(int argc, char **argv)
 	rtc_init(&p.rtc);
 	signal(SIGPIPE, SIG_IGN);
 	vcpu_signals_init();
+	sandbox_seccomp_init();
 	/* every thread inherits these blocked; the main loop reads them from a signalfd */
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);

@@ -26,6 +26,8 @@ void config_free(struct vm_config *cfg)
 	config_free_memory(cfg);
 	free(cfg->api_socket);
 	free(cfg->metrics_listen);
+	free(cfg->user);
+	free(cfg->chroot_dir);
 	for (unsigned int i = 0; i < cfg->nr_disks; i++)
 		config_free_disk(&cfg->disks[i]);
 	for (unsigned int i = 0; i < cfg->nr_nets; i++)

@@ -200,6 +200,9 @@ struct vm_config {
 	struct cgroup_config cgroup; /* --cgroup; fixed-size, nothing to free */
 	unsigned int nr_vfio;
 	struct vfio_config vfio[CONFIG_MAX_VFIO]; /* --device vfio=...; fixed-size */
+	int seccomp; /* --seccomp: enum seccomp_mode (0 on, 1 log, 2 off) */
+	char *user; /* --user USER[:GROUP]: drop to it before the first vCPU runs */
+	char *chroot_dir; /* --chroot DIR: and chroot there */
 };
 
 /* Parse one --disk option into d (defaults filled, index gives the default id). 0 or -EINVAL with err. */
@@ -218,6 +221,8 @@ int config_net_finish(struct net_config *n, unsigned int index, char *err);
 void config_free_net(struct net_config *n);
 /* Parse --balloon (balloon.c); "" = defaults. Sets enabled. 0 or -EINVAL with err. */
 int config_parse_balloon(const char *s, struct balloon_config *b, char *err);
+/* --seccomp on|log|off into *mode (0, 1, 2). 0 or -EINVAL. */
+int config_parse_seccomp(const char *s, int *mode);
 /* Parse one --device option (vfio.c); index gives the default id. 0 or -EINVAL with err. */
 int config_parse_device(const char *s, unsigned int index, struct vfio_config *v, char *err);
 /* Normalise a PCI address ("BB:DD.F", "DDDD:BB:DD.F" or a sysfs path) into out[16]. 0 or -EINVAL. */

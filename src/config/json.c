@@ -290,8 +290,10 @@ static int apply(struct vm_config *cfg, json_t *root, char *err)
 	json_object_foreach(root, key, v) {
 		if (!strcmp(key, "name") || !strcmp(key, "kernel") || !strcmp(key, "initrd") ||
 		    !strcmp(key, "cmdline") || !strcmp(key, "api_socket") ||
-		    !strcmp(key, "metrics_listen")) {
-			char **dst = !strcmp(key, "name")	   ? &cfg->name
+		    !strcmp(key, "metrics_listen") || !strcmp(key, "user") || !strcmp(key, "chroot")) {
+			char **dst = !strcmp(key, "user")	   ? &cfg->user
+				     : !strcmp(key, "chroot")	   ? &cfg->chroot_dir
+				     : !strcmp(key, "name")	   ? &cfg->name
 				     : !strcmp(key, "kernel")	   ? &cfg->kernel
 				     : !strcmp(key, "initrd")	   ? &cfg->initrd
 				     : !strcmp(key, "cmdline")	   ? &cfg->cmdline
@@ -357,6 +359,9 @@ static int apply(struct vm_config *cfg, json_t *root, char *err)
 			rc = get_bool(v, key, &cfg->no_reboot, err);
 		} else if (!strcmp(key, "rng")) {
 			rc = get_bool(v, key, &cfg->rng, err);
+		} else if (!strcmp(key, "seccomp")) {
+			if (!json_is_string(v) || config_parse_seccomp(json_string_value(v), &cfg->seccomp))
+				rc = jerr(err, "$.seccomp: expected \"on\", \"log\" or \"off\"");
 		} else if (!strcmp(key, "shutdown_timeout")) {
 			rc = get_uint(v, key, 0, 3600, &u, err);
 			if (!rc)
@@ -742,10 +747,16 @@ char *config_to_json(const struct vm_config *cfg)
 	json_object_set_new(o, "console", json_string(consoles[cfg->console]));
 	json_object_set_new(o, "rng", json_boolean(cfg->rng));
 	json_object_set_new(o, "shutdown_timeout", json_integer(cfg->shutdown_timeout));
+	json_object_set_new(o, "seccomp",
+			    json_string(cfg->seccomp == 1 ? "log" : cfg->seccomp == 2 ? "off" : "on"));
 	if (cfg->api_socket)
 		json_object_set_new(o, "api_socket", json_string(cfg->api_socket));
 	if (cfg->metrics_listen)
 		json_object_set_new(o, "metrics_listen", json_string(cfg->metrics_listen));
+	if (cfg->user)
+		json_object_set_new(o, "user", json_string(cfg->user));
+	if (cfg->chroot_dir)
+		json_object_set_new(o, "chroot", json_string(cfg->chroot_dir));
 	for (unsigned int i = 0; i < cfg->nr_disks; i++)
 		json_array_append_new(disks, config_disk_json(&cfg->disks[i]));
 	for (unsigned int i = 0; i < cfg->nr_nets; i++)

@@ -92,3 +92,15 @@ int config_onoff(const char *key, const char *v, bool *out, char *err)
 		return config_err(err, "%s='%s': use on or off", key, v);
 	return 0;
 }
+
+int config_parse_seccomp(const char *s, int *mode)
+{
+	static const char *const names[] = { "on", "log", "off" };
+
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(s, names[i])) {
+			*mode = i;
+			return 0;
+		}
+	return -EINVAL;
+}

@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "sandbox/seccomp.h"
 #include "arch/x86/cpuid.h"
 #include "arch/x86/layout.h"
 #include "resources/cgroup.h"
@@ -251,6 +252,10 @@ static void *vcpu_thread(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, SIG_VCPU_KICK);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	if (sandbox_seccomp_vcpu((enum seccomp_mode)v->vm->cfg->seccomp)) {
+		vm_request_stop(v->vm, VM_STOP_ERROR);
+		return NULL;
+	}
 
 	while (!__atomic_load_n(&v->vm->stopping, __ATOMIC_ACQUIRE)) {
 		if (__atomic_load_n(&v->vm->pause_req, __ATOMIC_ACQUIRE)) {

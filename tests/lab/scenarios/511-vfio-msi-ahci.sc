@@ -24,6 +24,7 @@ echo "$line" | grep -q 'PCI-MSI' && pass guest-msi || fail guest-msi "$line"
 n=$(dd if=/dev/sda bs=1M count=8 iflag=direct 2>/dev/null | wc -c)
 after=$(grep ahci /proc/interrupts | tr -s ' ' | cut -d' ' -f3)
 [ "$n" = 8388608 ] && [ "${after:-0}" -gt 0 ] && pass guest-read || fail guest-read "read $n bytes, irqs $after"
+sleep 3 # L1 samples its interrupt counts once a second
 --- l1 ---
 addr=
 for d in /sys/bus/pci/devices/*; do
@@ -40,6 +41,6 @@ kasou run --kernel "$KERNEL" --initrd "$INITRD" --cmdline "console=ttyS0 quiet p
 rc=$?
 kill $mon
 sort -u irqlog.txt | tail -5
-n=$(grep 'vfio-msi\[0\]' irqlog.txt | tail -1 | cut -d' ' -f3,4 | tr ' ' '+')
+n=$(grep 'vfio-msi\[0\]' irqlog.txt | awk '{ s = $2 + $3; if (s > m) m = s } END { print m + 0 }')
 [ "$((n + 0))" -gt 0 ] && pass l1-msi || fail l1-msi "no MSI counted for the device in L1: $(tail -2 irqlog.txt)"
 exit $rc
