@@ -169,7 +169,7 @@ struct numa_node_config {
 
 /* --device vfio=DDDD:BB:DD.F|/sys/bus/pci/devices/...[,id=NAME][,rombar=on|off][,x-no-mmap=on] */
 struct vfio_config {
-	char addr[16]; /* DDDD:BB:DD.F, normalised */
+	char addr[20]; /* DDDD:BB:DD.F, normalised (HOSTPCI_ADDR_LEN: domains up to 8 digits) */
 	char id[32]; /* default vfio0, vfio1, ... */
 	bool rombar; /* expose the option ROM (default on, as QEMU) */
 	bool no_mmap; /* trap every BAR access instead of mapping BARs into the guest */
@@ -225,8 +225,6 @@ int config_parse_balloon(const char *s, struct balloon_config *b, char *err);
 int config_parse_seccomp(const char *s, int *mode);
 /* Parse one --device option (vfio.c); index gives the default id. 0 or -EINVAL with err. */
 int config_parse_device(const char *s, unsigned int index, struct vfio_config *v, char *err);
-/* Normalise a PCI address ("BB:DD.F", "DDDD:BB:DD.F" or a sysfs path) into out[16]. 0 or -EINVAL. */
-int config_pci_addr(const char *s, char out[16]);
 /* json.c: apply a JSON document (config file, API body) on top of cfg; the
  * error names the JSON path ("$.disks[1].cache: ..."). */
 int config_from_json(struct vm_config *cfg, const char *text, size_t len, char *err);

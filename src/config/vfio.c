@@ -1,45 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* --device vfio=DDDD:BB:DD.F|/sys/bus/pci/devices/...[,id=NAME][,rombar=on|off][,x-no-mmap=on] */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "config/config.h"
 #include "config/kv.h"
-
-int config_pci_addr(const char *s, char out[16])
-{
-	unsigned int dom = 0, bus, dev, fn;
-	const char *slash = strrchr(s, '/');
-	char tail;
-
-	if (slash) /* /sys/bus/pci/devices/0000:00:03.0 (a trailing / is not allowed) */
-		s = slash + 1;
-	if (sscanf(s, "%4x:%2x:%2x.%1x%c", &dom, &bus, &dev, &fn, &tail) == 4 &&
-	    strlen(s) == 12) {
-		/* DDDD:BB:DD.F */
-	} else if (sscanf(s, "%2x:%2x.%1x%c", &bus, &dev, &fn, &tail) == 3 && strlen(s) == 7) {
-		dom = 0;
-	} else {
-		return -EINVAL;
-	}
-	if (dev > 31 || fn > 7 || strspn(s, "0123456789abcdefABCDEF:.") != strlen(s))
-		return -EINVAL;
-	snprintf(out, 16, "%04x:%02x:%02x.%x", dom, bus, dev, fn);
-	return 0;
-}
+#include "host/hostpci.h"
 
 static int parse_pair(struct vfio_config *v, const struct kv_pair *p, bool first, char *err)
 {
 	const char *k = p->key, *x = p->value;
+	char why[HOSTPCI_ERR_LEN];
 
 	if (p->bare)
 		return config_err(err, "'%s': expected key=value", k);
 	if (!strcmp(k, "vfio")) {
 		if (!first)
 			return config_err(err, "vfio= must come first");
-		if (config_pci_addr(x, v->addr))
+		if (hostpci_parse_addr(x, v->addr, why))
 			return config_err(err, "vfio='%s': not a PCI address (DDDD:BB:DD.F, BB:DD.F or "
 					    "/sys/bus/pci/devices/DDDD:BB:DD.F)", x);
 	} else if (first) {

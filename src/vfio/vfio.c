@@ -2,7 +2,6 @@
 /* The kernel side of a passed-through device: container, group, device, DMA, BAR maps. */
 #include "vfio/vfio.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -13,9 +12,9 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "host/hostpci.h"
 #include "util/log.h"
 
 #define SYS_PCI "/sys/bus/pci/devices"
@@ -69,56 +68,6 @@ static const struct vfio_io_ops dev_io = {
 	.write = dev_write,
 	.set_irqs = dev_set_irqs,
 };
-
-/* ---------------------------------------------------------------- sysfs */
-
-/* The basename of the symlink `name` under the device's sysfs directory, or "". */
-static void sys_link(const char *addr, const char *name, char *out, size_t outlen)
-{
-	char path[PATH_MAX], target[PATH_MAX];
-	ssize_t n;
-	const char *b;
-
-	snprintf(path, sizeof(path), SYS_PCI "/%s/%s", addr, name);
-	n = readlink(path, target, sizeof(target) - 1);
-	out[0] = 0;
-	if (n <= 0)
-		return;
-	target[n] = 0;
-	b = strrchr(target, '/');
-	b = b ? b + 1 : target;
-	if (strlen(b) < outlen)
-		memcpy(out, b, strlen(b) + 1);
-}
-
-/* "0000:00:04.0 (e1000e), 0000:00:1f.3 (i801_smbus)": the group's devices on another driver */
-static void group_blockers(unsigned int group, char *out, size_t outlen)
-{
-	char path[64];
-	DIR *dir;
-	struct dirent *e;
-	size_t o = 0;
-
-	out[0] = 0;
-	snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%u/devices", group);
-	dir = opendir(path);
-	if (!dir)
-		return;
-	while ((e = readdir(dir))) {
-		char drv[64];
-
-		if (e->d_name[0] == '.')
-			continue;
-		sys_link(e->d_name, "driver", drv, sizeof(drv));
-		/* as the kernel judges viability: no driver, vfio-pci, pci-stub, pcieport are fine */
-		if (!drv[0] || !strcmp(drv, "vfio-pci") || !strcmp(drv, "pci-stub") ||
-		    !strcmp(drv, "pcieport"))
-			continue;
-		o += (size_t)snprintf(out + o, o < outlen ? outlen - o : 0, "%s%s (%s)", o ? ", " : "",
-				      e->d_name, drv);
-	}
-	closedir(dir);
-}
 
 /* ---------------------------------------------------------------- regions */
 
@@ -279,22 +228,24 @@ static int fail(struct vfio_pci *v, int err, const char *fmt, ...)
 
 static int open_group(struct vfio_pci *v)
 {
-	char drv[64], grp[32], path[64], others[512];
+	char drv[HOSTPCI_NAME_LEN], path[64], others[512], why[HOSTPCI_ERR_LEN];
 	struct vfio_group_status st = { .argsz = sizeof(st) };
-	struct stat sb;
+	struct hostpci hp;
+	int group;
 
-	snprintf(path, sizeof(path), SYS_PCI "/%s", v->cfg.addr);
-	if (stat(path, &sb) < 0)
-		return fail(v, -ENODEV, "no such PCI device (%s)", path);
-	sys_link(v->cfg.addr, "iommu_group", grp, sizeof(grp));
-	if (!grp[0])
+	hostpci_init(&hp);
+	if (hostpci_check_exists(&hp, v->cfg.addr, why))
+		return fail(v, -ENODEV, "%s", why);
+	group = hostpci_group(&hp, v->cfg.addr);
+	if (group < 0)
 		return fail(v, -ENODEV, "no IOMMU group: the host has no IOMMU enabled "
 					"(boot with intel_iommu=on or amd_iommu=on)");
-	sys_link(v->cfg.addr, "driver", drv, sizeof(drv));
-	if (strcmp(drv, "vfio-pci"))
+	if (hostpci_driver(&hp, v->cfg.addr, drv) < 0)
+		drv[0] = 0;
+	if (strcmp(drv, HOSTPCI_VFIO_DRIVER))
 		return fail(v, -EBUSY, "bound to %s, not vfio-pci: run 'kasou host vfio-bind %s' first",
 			    drv[0] ? drv : "no driver", v->cfg.addr);
-	v->group_id = (unsigned int)strtoul(grp, NULL, 10);
+	v->group_id = (unsigned int)group;
 	snprintf(path, sizeof(path), "/dev/vfio/noiommu-%u", v->group_id);
 	if (access(path, F_OK) == 0)
 		return fail(v, -EPERM, "group %u is a no-IOMMU group (unsafe DMA): kasou refuses it",
@@ -307,7 +258,7 @@ static int open_group(struct vfio_pci *v)
 	if (ioctl(v->group, VFIO_GROUP_GET_STATUS, &st) < 0)
 		return fail(v, -errno, "VFIO_GROUP_GET_STATUS: %s", strerror(errno));
 	if (!(st.flags & VFIO_GROUP_FLAGS_VIABLE)) {
-		group_blockers(v->group_id, others, sizeof(others));
+		hostpci_group_blockers(&hp, group, v->cfg.addr, others, sizeof(others));
 		return fail(v, -EBUSY,
 			    "IOMMU group %u is not viable: every device in it must be bound to vfio-pci; "
 			    "not bound: %s",
@@ -379,7 +330,7 @@ int vfio_pci_open(struct vfio_pci *v, const struct vfio_config *c, const struct 
 	v->io_ctx = v;
 	v->container = v->group = v->fd = v->intx_efd = v->intx_resample = -1;
 	v->msi_efd = v->msi_gsi = -1;
-	snprintf(v->name, sizeof(v->name), "%.31s (%.12s)", c->id, c->addr);
+	snprintf(v->name, sizeof(v->name), "%.31s (%.19s)", c->id, c->addr);
 	if ((err = open_group(v)) || (err = map_dma(v)))
 		return err;
 	v->fd = ioctl(v->group, VFIO_GROUP_GET_DEVICE_FD, c->addr);
@@ -461,7 +412,7 @@ unsigned int vfio_pci_irq_counts(const struct vfio_pci *v, uint64_t *counts, uns
 
 	if (!f)
 		return 0;
-	snprintf(tag, sizeof(tag), "(%.16s)", v->cfg.addr);
+	snprintf(tag, sizeof(tag), "(%.19s)", v->cfg.addr);
 	memset(counts, 0, max * sizeof(*counts));
 	while (fgets(line, sizeof(line), f)) {
 		const char *m = strstr(line, v->msix_on ? "vfio-msix[" : "vfio-intx");

@@ -71,7 +71,7 @@ struct vfio_env {
 
 struct vfio_pci {
 	struct pci_dev pci;
-	char name[48]; /* "ID (DDDD:BB:DD.F)" */
+	char name[56]; /* "ID (DDDD:BB:DD.F)" */
 	struct vfio_config cfg;
 	const struct vfio_io_ops *io;
 	void *io_ctx;

@@ -379,7 +379,7 @@ TEST(broken_devices)
 TEST(config_option)
 {
 	struct vfio_config c;
-	char err[CONFIG_ERR_LEN], a[16];
+	char err[CONFIG_ERR_LEN];
 
 	CHECK_EQ(config_parse_device("vfio=0000:00:03.0", 2, &c, err), 0);
 	CHECK_STR(c.addr, "0000:00:03.0");
@@ -403,8 +403,8 @@ TEST(config_option)
 	CHECK_EQ(config_parse_device("vfio=00:03.0,rombar=maybe", 0, &c, err), -EINVAL);
 	CHECK_EQ(config_parse_device("vfio=00:03.0,id=a b", 0, &c, err), -EINVAL);
 	CHECK_EQ(config_parse_device("", 0, &c, err), -EINVAL);
-	CHECK_EQ(config_pci_addr("ff:1f.7", a), 0);
-	CHECK_STR(a, "0000:ff:1f.7");
+	CHECK_EQ(config_parse_device("vfio=ff:1f.7", 0, &c, err), 0);
+	CHECK_STR(c.addr, "0000:ff:1f.7");
 }
 
 int main(void)
