@@ -4,7 +4,10 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <microhttpd.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -12,9 +15,11 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/eventfd.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "sandbox/seccomp.h"
 #include "util/log.h"
 
 #define API_MAX_CONNECTIONS 256
@@ -22,7 +27,8 @@
 
 struct api_server {
 	struct MHD_Daemon *d;
-	int fd;
+	pthread_t thread;
+	int fd, stop_fd;
 	char *unlink_path;
 	api_route_fn route;
 	void *ctx;
@@ -122,10 +128,54 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
+/*
+ * The server's own thread (libmicrohttpd in external-epoll mode), so that it
+ * runs under the API seccomp filter from before its first byte of input.
+ */
+static void *server_thread(void *arg)
+{
+	struct api_server *s = arg;
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_EPOLL_FD);
+	struct pollfd pf[2] = { { .fd = info ? info->epoll_fd : -1, .events = POLLIN },
+				{ .fd = s->stop_fd, .events = POLLIN } };
+
+	sandbox_thread_enter(SANDBOX_API);
+	for (;;) {
+		MHD_UNSIGNED_LONG_LONG ms;
+		int timeout = -1;
+
+		if (MHD_get_timeout(s->d, &ms) == MHD_YES)
+			timeout = ms > INT_MAX ? INT_MAX : (int)ms;
+		if (poll(pf, 2, timeout) < 0 && errno != EINTR) {
+			log_error("API server: poll: %s", strerror(errno));
+			break;
+		}
+		if (pf[1].revents)
+			break;
+		MHD_run(s->d);
+	}
+	return NULL;
+}
+
+static void server_free(struct api_server *s)
+{
+	if (s->d)
+		MHD_stop_daemon(s->d); /* closes the listening socket too */
+	else
+		close(s->fd);
+	if (s->stop_fd >= 0)
+		close(s->stop_fd);
+	if (s->unlink_path)
+		unlink(s->unlink_path);
+	free(s->unlink_path);
+	free(s);
+}
+
 static int start(struct api_server **out, int fd, const char *unlink_path, api_route_fn route,
 		 void *ctx, char *why)
 {
 	struct api_server *s = calloc(1, sizeof(*s));
+	int err;
 
 	if (!s) {
 		close(fd);
@@ -135,7 +185,14 @@ static int start(struct api_server **out, int fd, const char *unlink_path, api_r
 	s->route = route;
 	s->ctx = ctx;
 	s->unlink_path = unlink_path ? strdup(unlink_path) : NULL;
-	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL,
+	s->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (s->stop_fd < 0) {
+		err = -errno;
+		snprintf(why, 256, "API server: eventfd: %s", strerror(errno));
+		server_free(s);
+		return err;
+	}
+	s->d = MHD_start_daemon(MHD_USE_EPOLL, 0, NULL, NULL,
 				handle, s, MHD_OPTION_LISTEN_SOCKET, fd,
 				MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)API_MAX_CONNECTIONS,
@@ -144,13 +201,16 @@ static int start(struct api_server **out, int fd, const char *unlink_path, api_r
 				MHD_OPTION_END);
 	if (!s->d) {
 		snprintf(why, 256, "cannot start the HTTP server (libmicrohttpd)");
-		close(fd);
-		if (s->unlink_path)
-			unlink(s->unlink_path);
-		free(s->unlink_path);
-		free(s);
+		server_free(s);
 		return -EIO;
 	}
+	err = pthread_create(&s->thread, NULL, server_thread, s);
+	if (err) {
+		snprintf(why, 256, "API server: cannot start its thread: %s", strerror(err));
+		server_free(s);
+		return -err;
+	}
+	pthread_setname_np(s->thread, "kasou-api");
 	*out = s;
 	return 0;
 }
@@ -230,12 +290,13 @@ int api_server_start_tcp(struct api_server **out, const char *addr_port, api_rou
 
 void api_server_stop(struct api_server *s)
 {
+	uint64_t one = 1;
+
 	if (!s)
 		return;
-	MHD_stop_daemon(s->d);
-	close(s->fd);
-	if (s->unlink_path)
-		unlink(s->unlink_path);
-	free(s->unlink_path);
-	free(s);
+	if (write(s->stop_fd, &one, sizeof(one)) != sizeof(one))
+		log_error("API server: cannot stop its thread: %s", strerror(errno));
+	else
+		pthread_join(s->thread, NULL); /* after a request in progress */
+	server_free(s);
 }

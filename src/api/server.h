@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * HTTP/1.1 on a unix socket (or a TCP address for metrics), served by
- * libmicrohttpd on its own thread. The server collects each request's body
- * (refusing more than API_BODY_MAX with 413) and hands method, path and body
- * to the route function, which fills a response. Errors the server itself
- * finds (bad method for a path is the route's job) come back as
- * {"fault_message": "..."}. The route runs on the server thread and must
- * never block on a vCPU.
+ * libmicrohttpd on kasou's API thread (under the API seccomp filter). The
+ * server collects each request's body (refusing more than API_BODY_MAX with
+ * 413) and hands method, path and body to the route function, which fills a
+ * response. Errors the server itself finds (bad method for a path is the
+ * route's job) come back as {"fault_message": "..."}. The route runs on the
+ * server thread and must never block on a vCPU.
  */
 #ifndef KASOU_API_SERVER_H
 #define KASOU_API_SERVER_H

@@ -28,6 +28,7 @@
 
 #include "backend/block_int.h"
 #include "util/log.h"
+#include "sandbox/seccomp.h"
 
 struct blk_pool {
 	pthread_mutex_t lock;
@@ -247,6 +248,7 @@ static void *pool_worker(void *arg)
 {
 	struct blk_pool *p = arg;
 
+	sandbox_thread_enter(SANDBOX_IO);
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
 		struct blk_req *r;

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "sandbox/seccomp.h"
 
 #define ETH_HDR_LEN 14
 #define ETH_MIN_FRAME 64
@@ -450,6 +451,7 @@ static void *slirp_thread(void *arg)
 	s->start_err = err;
 	sem_post(&s->started); /* the caller joins before it frees s */
 	if (!err) {
+		sandbox_thread_enter(SANDBOX_NET);
 		slirp_loop(s);
 		pthread_mutex_lock(&slirp_lib_lock);
 		slirp_cleanup(s->slirp);

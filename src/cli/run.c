@@ -564,6 +564,7 @@ static int boot_loop(struct vm_persist *p, const struct vm_config *cfg)
 
 		p->boots++;
 		if (vm_create(&vm, p)) {
+			sandbox_threads_release(SECCOMP_OFF); /* let them see the stop */
 			vm_destroy(&vm);
 			return EXIT_HOST_ERROR;
 		}
@@ -573,10 +574,15 @@ static int boot_loop(struct vm_persist *p, const struct vm_config *cfg)
 		pthread_mutex_unlock(&p->lock);
 		/* the first boot is built: from here on, kasou runs jailed (--user, --chroot)
 		 * and every thread filtered */
-		if (p->boots == 1 && (sandbox_jail_enter(&jail) ||
-				      sandbox_seccomp_process((enum seccomp_mode)cfg->seccomp))) {
-			vm_destroy(&vm);
-			return EXIT_HOST_ERROR;
+		if (p->boots == 1) {
+			if (sandbox_jail_enter(&jail) ||
+			    sandbox_seccomp_process((enum seccomp_mode)cfg->seccomp)) {
+				sandbox_threads_release(SECCOMP_OFF);
+				vm_destroy(&vm);
+				return EXIT_HOST_ERROR;
+			}
+			/* the threads started so far stack their own filters now */
+			sandbox_threads_release((enum seccomp_mode)cfg->seccomp);
 		}
 		why = vm_run(&vm);
 		sig = vm.stop_signal;
@@ -696,6 +702,9 @@ int cli_run(int argc, char **argv)
 	sigaddset(&block, SIGHUP);
 	sigaddset(&block, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &block, NULL);
+	/* threads started before the first boot is filtered wait for it */
+	if (cfg.seccomp != SECCOMP_OFF)
+		sandbox_threads_hold();
 
 	rc = run_prepare(&p, &cfg);
 	/* before any thread exists: they inherit the emulator set */
@@ -723,6 +732,7 @@ int cli_run(int argc, char **argv)
 		rc = boot_loop(&p, &cfg);
 		term_restore();
 	}
+	sandbox_threads_release(SECCOMP_OFF); /* if no boot got that far */
 	api_server_stop(api); /* waits for a request in progress */
 	api_server_stop(metrics);
 	cgroup_teardown(p.cgroup); /* after every thread but this one is gone */

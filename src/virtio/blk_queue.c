@@ -16,6 +16,7 @@
 #include "util/log.h"
 #include "virtio/blk.h"
 #include "util/time.h"
+#include "sandbox/seccomp.h"
 
 #define REAP_BATCH 64
 
@@ -77,6 +78,19 @@ static void req_complete(struct vblk_queue *q, struct vblk_req *r, uint8_t statu
 	req_free(q, r);
 }
 
+/* A request the host failed (EIO, ENOSPC, ...): the guest gets IOERR, the log says why. */
+static void req_failed(struct vblk_queue *q, struct vblk_req *r, int err)
+{
+	static const char *const ops[] = { "read", "write", "flush", "discard", "write-zeroes" };
+	unsigned int op = (unsigned int)r->breq.op;
+
+	log_guest("disk '%s': %s of %llu bytes at offset %llu failed: %s; the guest gets an I/O "
+		  "error", q->blk->img.path, op < 5 ? ops[op] : "request",
+		  (unsigned long long)r->breq.len, (unsigned long long)r->breq.offset,
+		  strerror(err < 0 ? -err : err));
+	req_complete(q, r, VIRTIO_BLK_S_IOERR);
+}
+
 /* ---- submission ---- */
 
 static void req_submit(struct vblk_queue *q, struct vblk_req *r)
@@ -87,7 +101,7 @@ static void req_submit(struct vblk_queue *q, struct vblk_req *r)
 	err = blk_queue_submit(q->bq, &r->breq);
 	if (err) {
 		stat_add(&q->blk->stats.inflight, (uint64_t)-1);
-		req_complete(q, r, VIRTIO_BLK_S_IOERR);
+		req_failed(q, r, err);
 	}
 }
 
@@ -198,7 +212,7 @@ static void reap(struct vblk_queue *q)
 
 			stat_add(&q->blk->stats.inflight, (uint64_t)-1);
 			if (r->breq.result < 0) {
-				req_complete(q, r, VIRTIO_BLK_S_IOERR);
+				req_failed(q, r, (int)r->breq.result);
 				continue;
 			}
 			if (r->sync_after) {
@@ -253,6 +267,7 @@ static void *queue_thread(void *arg)
 	snprintf(name, sizeof(name), "io-%s-%u", b->cfg.id, q->index);
 	pthread_setname_np(pthread_self(), name);
 	affinity_io_thread();
+	sandbox_thread_enter(SANDBOX_IO);
 
 	for (int i = 0; i < 4 && ep >= 0; i++) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.fd = fds[i] };

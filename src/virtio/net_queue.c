@@ -22,6 +22,7 @@
 #include "util/log.h"
 #include "virtio/net.h"
 #include "util/time.h"
+#include "sandbox/seccomp.h"
 
 #define RX_MAX_CHAINS 64
 #define RX_IOV_PER_CHAIN 16
@@ -314,6 +315,7 @@ static void *pair_thread(void *arg)
 	snprintf(name, sizeof(name), "io-%s-%u", n->cfg.id, p->index);
 	pthread_setname_np(pthread_self(), name);
 	affinity_io_thread();
+	sandbox_thread_enter(SANDBOX_IO);
 	if (ep < 0)
 		return NULL;
 	for (int i = 0; i < 5; i++) {

@@ -9,6 +9,7 @@
 
 #include "resources/affinity.h"
 #include "util/log.h"
+#include "sandbox/seccomp.h"
 
 static void drain(int fd)
 {
@@ -29,6 +30,7 @@ static void *worker_thread(void *arg)
 	snprintf(name, sizeof(name), "io-%s", d->name);
 	pthread_setname_np(pthread_self(), name);
 	affinity_io_thread();
+	sandbox_thread_enter(SANDBOX_IO);
 	if (ep < 0)
 		return NULL;
 	ev.data.fd = w->stop_fd;

@@ -252,7 +252,7 @@ static void *vcpu_thread(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, SIG_VCPU_KICK);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
-	if (sandbox_seccomp_vcpu((enum seccomp_mode)v->vm->cfg->seccomp)) {
+	if (sandbox_seccomp_thread(SANDBOX_VCPU, (enum seccomp_mode)v->vm->cfg->seccomp)) {
 		vm_request_stop(v->vm, VM_STOP_ERROR);
 		return NULL;
 	}

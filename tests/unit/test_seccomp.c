@@ -7,10 +7,15 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <linux/kvm.h>
+#include <linux/vfio.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -46,7 +51,7 @@ static int in_child(void (*fn)(void), char *out, size_t len)
 
 static void vcpu_then_socket(void)
 {
-	if (sandbox_seccomp_vcpu(SECCOMP_ON))
+	if (sandbox_seccomp_thread(SANDBOX_VCPU, SECCOMP_ON))
 		_exit(3);
 	if (write(STDOUT_FILENO, "", 0) < 0) /* allowed */
 		_exit(4);
@@ -58,7 +63,7 @@ static void vcpu_log_socket(void)
 {
 	int fd;
 
-	if (sandbox_seccomp_vcpu(SECCOMP_LOG))
+	if (sandbox_seccomp_thread(SANDBOX_VCPU, SECCOMP_LOG))
 		_exit(3);
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	_exit(fd >= 0 ? 0 : 5);
@@ -68,7 +73,7 @@ static void vcpu_tty_ioctl(void)
 {
 	struct winsize ws;
 
-	if (sandbox_seccomp_vcpu(SECCOMP_ON))
+	if (sandbox_seccomp_thread(SANDBOX_VCPU, SECCOMP_ON))
 		_exit(3);
 	/* a KVM ioctl number on a non-KVM fd is allowed through (and fails with ENOTTY) */
 	if (ioctl(STDIN_FILENO, KVM_GET_API_VERSION, 0) >= 0 || errno != ENOTTY)
@@ -93,7 +98,7 @@ static void off_allows_all(void)
 {
 	char *argv[] = { "/bin/true", NULL };
 
-	if (sandbox_seccomp_process(SECCOMP_OFF) || sandbox_seccomp_vcpu(SECCOMP_OFF))
+	if (sandbox_seccomp_process(SECCOMP_OFF) || sandbox_seccomp_thread(SANDBOX_API, SECCOMP_OFF))
 		_exit(3);
 	execve("/bin/true", argv, NULL);
 	_exit(7);
@@ -139,12 +144,231 @@ TEST(off_is_off)
 	CHECK_EQ(in_child(off_allows_all, out, sizeof(out)), 0);
 }
 
+/* An I/O thread reads and writes what it was given, and opens nothing. */
+static void io_then_open(void)
+{
+	int p[2];
+	char c;
+
+	if (pipe(p))
+		_exit(2);
+	sandbox_thread_enter(SANDBOX_IO); /* no hold: mode off, nothing installed */
+	if (sandbox_seccomp_thread(SANDBOX_IO, SECCOMP_ON))
+		_exit(3);
+	if (write(p[1], "x", 1) != 1 || read(p[0], &c, 1) != 1 || c != 'x')
+		_exit(4);
+	openat(AT_FDCWD, "/etc/hostname", O_RDONLY);
+	_exit(0);
+}
+
+/* ... and its ioctl numbers are KVM, block and tun ones only. */
+static void io_vfio_ioctl(void)
+{
+	if (sandbox_seccomp_thread(SANDBOX_IO, SECCOMP_ON))
+		_exit(3);
+	if (ioctl(STDIN_FILENO, BLKDISCARD, NULL) >= 0 || errno == ENOSYS) /* allowed, fails */
+		_exit(6);
+	ioctl(STDIN_FILENO, VFIO_GET_API_VERSION, 0);
+	_exit(0);
+}
+
+/* The API thread answers on accepted sockets but makes none, and starts no thread. */
+static void api_then_socket(void)
+{
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		_exit(2);
+	if (sandbox_seccomp_thread(SANDBOX_API, SECCOMP_ON))
+		_exit(3);
+	if (send(sv[0], "x", 1, 0) != 1 || shutdown(sv[0], SHUT_WR))
+		_exit(4);
+	socket(AF_INET, SOCK_STREAM, 0);
+	_exit(0);
+}
+
+/* (a raw clone3: glibc's pthread_create blocks every signal around it, so a
+ * SIGSYS there ends the process without the handler's line) */
+static void api_then_thread(void)
+{
+	if (sandbox_seccomp_thread(SANDBOX_API, SECCOMP_ON))
+		_exit(3);
+	syscall(SYS_clone3, NULL, 0);
+	_exit(0);
+}
+
+/* An I/O thread starts another (a disk's worker pool), which stacks its own filter and works. */
+static void *io_child(void *arg)
+{
+	int *p = arg;
+	char c = 0;
+
+	if (sandbox_seccomp_thread(SANDBOX_IO, SECCOMP_ON))
+		return (void *)1;
+	return write(p[1], "y", 1) == 1 && read(p[0], &c, 1) == 1 && c == 'y' ? NULL : (void *)2;
+}
+
+static void *warm_up(void *arg)
+{
+	return arg;
+}
+
+static void io_starts_io(void)
+{
+	pthread_t t;
+	void *ret = (void *)3;
+	int p[2];
+
+	if (pipe(p) || pthread_create(&t, NULL, warm_up, NULL) || pthread_join(t, NULL))
+		_exit(2); /* (the first thread sets glibc's handlers up, as kasou's do) */
+	if (sandbox_seccomp_process(SECCOMP_ON) || sandbox_seccomp_thread(SANDBOX_IO, SECCOMP_ON))
+		_exit(3);
+	if (pthread_create(&t, NULL, io_child, p) || pthread_join(t, &ret))
+		_exit(4);
+	_exit(ret ? 5 : 0);
+}
+
+/* A thread that blocks every signal still gets SIGSYS's line once filtered. */
+static void blocked_then_denied(void)
+{
+	sigset_t all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, NULL);
+	if (sandbox_seccomp_thread(SANDBOX_IO, SECCOMP_ON))
+		_exit(3);
+	socket(AF_UNIX, SOCK_STREAM, 0);
+	_exit(0);
+}
+
+/* User networking makes the guest's connections, but never writes a file. */
+static void net_then_unlink(void)
+{
+	int fd;
+
+	if (sandbox_seccomp_thread(SANDBOX_NET, SECCOMP_ON))
+		_exit(3);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0)
+		_exit(4);
+	close(fd);
+	unlink("/nonexistent/kasou-seccomp-test");
+	_exit(0);
+}
+
+TEST(io_denies_open)
+{
+	char out[512];
+
+	CHECK_EQ(in_child(io_then_open, out, sizeof(out)), 1);
+	CHECK(strstr(out, "(openat)"));
+}
+
+TEST(io_ioctl_numbers)
+{
+	char out[512];
+
+	CHECK_EQ(in_child(io_vfio_ioctl, out, sizeof(out)), 1);
+	CHECK(strstr(out, "(ioctl)"));
+}
+
+TEST(api_denies_socket)
+{
+	char out[512];
+
+	CHECK_EQ(in_child(api_then_socket, out, sizeof(out)), 1);
+	CHECK(strstr(out, "(socket)"));
+}
+
+TEST(api_denies_threads)
+{
+	char out[512];
+
+	CHECK_EQ(in_child(api_then_thread, out, sizeof(out)), 1);
+	CHECK(strstr(out, "(clone"));
+}
+
+TEST(io_thread_starts_io_thread)
+{
+	char out[512];
+
+	CHECK_EQ(in_child(io_starts_io, out, sizeof(out)), 0);
+	CHECK_STR(out, "");
+}
+
+TEST(denied_with_signals_blocked)
+{
+	char out[512];
+
+	CHECK_EQ(in_child(blocked_then_denied, out, sizeof(out)), 1);
+	CHECK(strstr(out, "(socket)"));
+}
+
+TEST(net_denies_unlink)
+{
+	char out[512];
+
+	CHECK_EQ(in_child(net_then_unlink, out, sizeof(out)), 1);
+	CHECK(strstr(out, "(unlink)"));
+}
+
+/* A thread that enters while the gate is held waits for the release, then gets the filter. */
+static int gate_stage;
+
+static void *gate_thread(void *arg)
+{
+	(void)arg;
+	sandbox_thread_enter(SANDBOX_API);
+	__atomic_store_n(&gate_stage, 1, __ATOMIC_RELEASE);
+	socket(AF_UNIX, SOCK_STREAM, 0); /* denied: the filter is on this thread */
+	__atomic_store_n(&gate_stage, 2, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void gate_holds(void)
+{
+	pthread_t t;
+
+	sandbox_threads_hold();
+	if (pthread_create(&t, NULL, gate_thread, NULL))
+		_exit(2);
+	usleep(100 * 1000);
+	if (__atomic_load_n(&gate_stage, __ATOMIC_ACQUIRE) != 0)
+		_exit(4); /* went through a held gate */
+	if (sandbox_seccomp_process(SECCOMP_ON))
+		_exit(3);
+	sandbox_threads_release(SECCOMP_ON);
+	pthread_join(t, NULL); /* SIGSYS ends the process first */
+	_exit(5);
+}
+
+TEST(gate_holds_then_filters)
+{
+	char out[512];
+
+	CHECK_EQ(in_child(gate_holds, out, sizeof(out)), 1);
+	CHECK(strstr(out, "made system call 41 (socket)"));
+}
+
 TEST(counts)
 {
-	CHECK(sandbox_seccomp_count(0) > 100);
-	CHECK(sandbox_seccomp_count(1) < sandbox_seccomp_count(0));
-	CHECK(sandbox_seccomp_count(1) > 50);
+	char why[128] = "";
+	unsigned int all = sandbox_seccomp_count(-1);
+
+	CHECK_EQ(sandbox_seccomp_selfcheck(why, sizeof(why)), 0);
+	CHECK_STR(why, "");
+	CHECK(all > 100);
+	for (int k = 0; k < SANDBOX_NR_THREADS; k++) {
+		CHECK(sandbox_seccomp_count(k) < all);
+		CHECK(sandbox_seccomp_count(k) > 30);
+	}
+	CHECK(sandbox_seccomp_count(SANDBOX_IO) < sandbox_seccomp_count(SANDBOX_VCPU));
+	CHECK(sandbox_seccomp_count(SANDBOX_API) < sandbox_seccomp_count(SANDBOX_VCPU));
 }
 
 UNIT_MAIN("seccomp", T(vcpu_denies_sockets), T(log_mode_lets_through), T(vcpu_ioctl_numbers),
-	  T(process_denies_exec), T(off_is_off), T(counts))
+	  T(process_denies_exec), T(off_is_off), T(io_denies_open), T(io_ioctl_numbers),
+	  T(api_denies_socket), T(api_denies_threads), T(io_thread_starts_io_thread),
+	  T(denied_with_signals_blocked),
+	  T(net_denies_unlink),
+	  T(gate_holds_then_filters), T(counts))
