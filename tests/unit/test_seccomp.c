@@ -49,6 +49,25 @@ static int in_child(void (*fn)(void), char *out, size_t len)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/* fn's child stops on a denied call, with the line naming it (and `call`). */
+static void expect_stop(void (*fn)(void), const char *call)
+{
+	char out[512];
+
+	CHECK_EQ(in_child(fn, out, sizeof(out)), 1);
+	CHECK(strstr(out, "which its filter does not allow"));
+	CHECK(strstr(out, call));
+}
+
+/* fn's child ends well and says nothing. */
+static void expect_ok(void (*fn)(void))
+{
+	char out[512];
+
+	CHECK_EQ(in_child(fn, out, sizeof(out)), 0);
+	CHECK_STR(out, "");
+}
+
 static void vcpu_then_socket(void)
 {
 	if (sandbox_seccomp_thread(SANDBOX_VCPU, SECCOMP_ON))
@@ -115,33 +134,22 @@ TEST(vcpu_denies_sockets)
 
 TEST(log_mode_lets_through)
 {
-	char out[512];
-
-	CHECK_EQ(in_child(vcpu_log_socket, out, sizeof(out)), 0);
-	CHECK_STR(out, "");
+	expect_ok(vcpu_log_socket);
 }
 
 TEST(vcpu_ioctl_numbers)
 {
-	char out[512];
-
-	CHECK_EQ(in_child(vcpu_tty_ioctl, out, sizeof(out)), 1);
-	CHECK(strstr(out, "(ioctl)"));
+	expect_stop(vcpu_tty_ioctl, "(ioctl)");
 }
 
 TEST(process_denies_exec)
 {
-	char out[512];
-
-	CHECK_EQ(in_child(process_then_execve, out, sizeof(out)), 1);
-	CHECK(strstr(out, "(execve)"));
+	expect_stop(process_then_execve, "(execve)");
 }
 
 TEST(off_is_off)
 {
-	char out[512];
-
-	CHECK_EQ(in_child(off_allows_all, out, sizeof(out)), 0);
+	expect_ok(off_allows_all);
 }
 
 /* An I/O thread reads and writes what it was given, and opens nothing. */
@@ -258,58 +266,37 @@ static void net_then_unlink(void)
 
 TEST(io_denies_open)
 {
-	char out[512];
-
-	CHECK_EQ(in_child(io_then_open, out, sizeof(out)), 1);
-	CHECK(strstr(out, "(openat)"));
+	expect_stop(io_then_open, "(openat)");
 }
 
 TEST(io_ioctl_numbers)
 {
-	char out[512];
-
-	CHECK_EQ(in_child(io_vfio_ioctl, out, sizeof(out)), 1);
-	CHECK(strstr(out, "(ioctl)"));
+	expect_stop(io_vfio_ioctl, "(ioctl)");
 }
 
 TEST(api_denies_socket)
 {
-	char out[512];
-
-	CHECK_EQ(in_child(api_then_socket, out, sizeof(out)), 1);
-	CHECK(strstr(out, "(socket)"));
+	expect_stop(api_then_socket, "(socket)");
 }
 
 TEST(api_denies_threads)
 {
-	char out[512];
-
-	CHECK_EQ(in_child(api_then_thread, out, sizeof(out)), 1);
-	CHECK(strstr(out, "(clone"));
+	expect_stop(api_then_thread, "(clone");
 }
 
 TEST(io_thread_starts_io_thread)
 {
-	char out[512];
-
-	CHECK_EQ(in_child(io_starts_io, out, sizeof(out)), 0);
-	CHECK_STR(out, "");
+	expect_ok(io_starts_io);
 }
 
 TEST(denied_with_signals_blocked)
 {
-	char out[512];
-
-	CHECK_EQ(in_child(blocked_then_denied, out, sizeof(out)), 1);
-	CHECK(strstr(out, "(socket)"));
+	expect_stop(blocked_then_denied, "(socket)");
 }
 
 TEST(net_denies_unlink)
 {
-	char out[512];
-
-	CHECK_EQ(in_child(net_then_unlink, out, sizeof(out)), 1);
-	CHECK(strstr(out, "(unlink)"));
+	expect_stop(net_then_unlink, "(unlink)");
 }
 
 /* A thread that enters while the gate is held waits for the release, then gets the filter. */
@@ -344,10 +331,7 @@ static void gate_holds(void)
 
 TEST(gate_holds_then_filters)
 {
-	char out[512];
-
-	CHECK_EQ(in_child(gate_holds, out, sizeof(out)), 1);
-	CHECK(strstr(out, "made system call 41 (socket)"));
+	expect_stop(gate_holds, "made system call 41 (socket)");
 }
 
 TEST(counts)
