@@ -35,12 +35,12 @@ $(BUILD)/san/%.o: %.c
 	@echo "  CC-SAN  $<"
 	@$(CC) $(CFLAGS) $(SANFLAGS) -c -o $@ $<
 
-$(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h $(LIBOBJS)
+$(BUILD)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(LIBOBJS)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIBOBJS) $(LDFLAGS) $(LDLIBS)
 
-$(BUILD)/unit-san/%: tests/unit/%.c tests/unit/unit.h $(LIBSRCS:%.c=$(BUILD)/san/%.o)
+$(BUILD)/unit-san/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(LIBSRCS:%.c=$(BUILD)/san/%.o)
 	@mkdir -p $(dir $@)
 	@echo "  LD-SAN  $@"
 	@$(CC) $(CFLAGS) $(SANFLAGS) -Itests/unit -o $@ $< $(LIBSRCS:%.c=$(BUILD)/san/%.o) $(LDFLAGS) $(LDLIBS)
@@ -62,7 +62,7 @@ $(BUILD)/fuzz-obj/%.o: %.c
 	@echo "  CC-FUZZ $<"
 	@$(FUZZ_CC) $(FUZZ_FLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) tests/unit/vdriver.h $(LIBSRCS:%.c=$(BUILD)/fuzz-obj/%.o)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h tests/unit/*.h) $(LIBSRCS:%.c=$(BUILD)/fuzz-obj/%.o)
 	@mkdir -p $(dir $@)
 	@echo "  LD-FUZZ $@"
 	@$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(LIBSRCS:%.c=$(BUILD)/fuzz-obj/%.o) $(LDLIBS)

@@ -351,6 +351,10 @@ static void patch_affinity(struct vm_persist *p, struct vm *vm, const char *what
 
 		if (*end || end == what || !vm || i >= vm->nr_vcpus)
 			return api_fault(resp, 404, "no vCPU '%s'", what);
+		/* (no thread before the boot starts it, nor for a vCPU above boot=) */
+		if (!__atomic_load_n(&vm->vcpus[i].thread_started, __ATOMIC_ACQUIRE) ||
+		    __atomic_load_n(&vm->stopping, __ATOMIC_ACQUIRE))
+			return api_fault(resp, 409, "vCPU %lu is not running", i);
 		err = affinity_vcpu(vm->vcpus[i].thread, none ? NULL : &set);
 		if (!err && !cfg->cpu.affinity) { /* keep it for the next boot too */
 			cfg->cpu.affinity = calloc(config_max_cpus(cfg), sizeof(cpu_set_t));

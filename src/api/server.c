@@ -49,6 +49,10 @@ void api_fault(struct api_response *resp, unsigned int status, const char *fmt, 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* a client's path or value quoted back may hold any byte: JSON wants UTF-8 */
+	for (char *c = msg; *c; c++)
+		if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+			*c = '?';
 	o = json_pack("{s:s}", "fault_message", msg);
 	free(resp->body);
 	resp->body = json_dumps(o, JSON_COMPACT);

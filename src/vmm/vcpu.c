@@ -301,7 +301,7 @@ int vcpu_start(struct vcpu *v)
 		log_error("vCPU %u: cannot start thread: %s", v->index, strerror(err));
 		return -err;
 	}
-	v->thread_started = true;
+	__atomic_store_n(&v->thread_started, true, __ATOMIC_RELEASE); /* the API reads it */
 	return 0;
 }
 

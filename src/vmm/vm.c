@@ -399,7 +399,13 @@ int vm_create(struct vm *vm, struct vm_persist *persist)
 
 static void vm_stop_vcpus(struct vm *vm)
 {
+	/* under the API's lock: a route that saw a vCPU thread running (to re-pin it) is done
+	 * with it before it is joined */
+	if (vm->persist)
+		pthread_mutex_lock(&vm->persist->lock);
 	__atomic_store_n(&vm->stopping, 1, __ATOMIC_RELEASE);
+	if (vm->persist)
+		pthread_mutex_unlock(&vm->persist->lock);
 	pthread_mutex_lock(&vm->pause_lock);
 	pthread_cond_broadcast(&vm->pause_cond); /* parked vCPUs leave too */
 	pthread_mutex_unlock(&vm->pause_lock);

@@ -23,93 +23,8 @@
 #include "api/server.h"
 #include "resources/affinity.h"
 #include "resources/cgroup.h"
+#include "api_fixture.h"
 #include "unit.h"
-#include "util/time.h"
-#include "virtio/balloon.h"
-#include "virtio/blk.h"
-#include "virtio/net.h"
-#include "vmm/vm.h"
-
-#define MIB (1ULL << 20)
-#define GUEST_MEM (256 * MIB)
-
-/* ---- a VM of fakes ---- */
-
-static const char config_text[] =
-	"{\"name\": \"apivm\", \"kernel\": \"/k\", \"cpus\": 2, \"memory\": \"256M\","
-	" \"disks\": [{\"path\": \"/r.img\", \"id\": \"root\"}, {\"path\": \"/d.img\", \"id\": \"data\"}],"
-	" \"nets\": [{\"user\": true, \"id\": \"net0\"}, {\"tap\": \"tap1\", \"id\": \"net1\", \"vhost\": true}]}";
-
-static struct fixture {
-	struct vm_config cfg;
-	struct vm_persist p;
-	struct vm vm;
-	struct vcpu vcpus[2];
-	struct vblk disks[2];
-	struct vnet nets[2];
-	struct vballoon balloon;
-	struct guest_mem mem;
-	int vhost_stand_in; /* vm.nets[1].vhost points here: only "is there one" is read */
-} F;
-
-static const struct rl_bucket_cfg unlimited = { 0, 0 };
-
-static bool setup(void)
-{
-	char err[CONFIG_ERR_LEN];
-	struct vm *vm = &F.vm;
-
-	memset(&F, 0, sizeof(F));
-	config_init(&F.cfg);
-	if (config_from_json(&F.cfg, config_text, strlen(config_text), err)) {
-		fprintf(stderr, "test config: %s\n", err);
-		return false;
-	}
-	F.p.cfg = &F.cfg;
-	F.p.kvm_fd = -1;
-	F.p.boots = 1;
-	F.p.start_ns = mono_ns();
-	pthread_mutex_init(&F.p.lock, NULL);
-	F.p.current = vm;
-
-	vm->persist = &F.p;
-	vm->cfg = &F.cfg;
-	vm->vm_fd = -1; /* pause/resume: KVM_GET/SET_CLOCK fail and only log */
-	pthread_mutex_init(&vm->pause_lock, NULL);
-	pthread_cond_init(&vm->pause_cond, NULL);
-	pthread_cond_init(&vm->parked_cond, NULL);
-	vm->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	vm->ctl_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	pm_init(&vm->pm, (struct irq_sink){ 0 }, (struct vm_control){ 0 });
-	vm->nr_vcpus = 2;
-	vm->vcpus = F.vcpus;
-	for (unsigned int i = 0; i < 2; i++) {
-		F.vcpus[i] = (struct vcpu){ .vm = vm, .index = i, .fd = -1, .exits = 100 + i };
-		F.vcpus[i].stats.fd = -1; /* no KVM stats: the exit counter is served */
-	}
-	vm->nr_disks = 2;
-	vm->disks = F.disks;
-	for (unsigned int i = 0; i < 2; i++) {
-		F.disks[i].cfg = F.cfg.disks[i]; /* borrowed, as vblk_create() does */
-		rl_group_init(&F.disks[i].throttle);
-		F.disks[i].stats.rd_reqs = 7 + i;
-	}
-	vm->nr_nets = 2;
-	vm->nets = F.nets;
-	for (unsigned int i = 0; i < 2; i++) {
-		F.nets[i].cfg = F.cfg.nets[i];
-		rl_init(&F.nets[i].rx_rl, unlimited, unlimited);
-		rl_init(&F.nets[i].tx_rl, unlimited, unlimited);
-		F.nets[i].link_up = true;
-		F.nets[i].stats.rx_packets = 40 + i;
-	}
-	F.nets[1].vhost = (struct vhost_net *)&F.vhost_stand_in;
-	F.mem.size = GUEST_MEM;
-	F.balloon.mem = &F.mem;
-	pthread_mutex_init(&F.balloon.lock, NULL);
-	vm->balloon = &F.balloon;
-	return vm->stop_efd >= 0 && vm->ctl_efd >= 0;
-}
 
 static struct {
 	unsigned int status;
@@ -129,20 +44,7 @@ static void reply_free(void)
 static void teardown(void)
 {
 	reply_free();
-	close(F.vm.stop_efd);
-	close(F.vm.ctl_efd);
-	pm_destroy(&F.vm.pm);
-	for (unsigned int i = 0; i < 2; i++) {
-		rl_group_destroy(&F.disks[i].throttle);
-		rl_destroy(&F.nets[i].rx_rl);
-		rl_destroy(&F.nets[i].tx_rl);
-	}
-	pthread_mutex_destroy(&F.balloon.lock);
-	pthread_mutex_destroy(&F.vm.pause_lock);
-	pthread_cond_destroy(&F.vm.pause_cond);
-	pthread_cond_destroy(&F.vm.parked_cond);
-	pthread_mutex_destroy(&F.p.lock);
-	config_free(&F.cfg);
+	fixture_teardown();
 }
 
 /* One request through the route function; the reply lands in R. Returns its status. */
@@ -718,7 +620,11 @@ TEST(affinity)
 
 	/* a vCPU: its thread, and the setting kept for the next boot */
 	if (pthread_create(&t, NULL, idle_thread, &stop) == 0) {
+		/* not started yet: refused, nothing touched */
+		CHECK_EQ(req("PATCH", "/vcpus/1", body), 409);
+		CHECK(is_fault("vCPU 1 is not running"));
 		F.vcpus[1].thread = t;
+		F.vcpus[1].thread_started = true;
 		CHECK_NONE(req("PATCH", "/vcpus/1", body));
 		CHECK(!pthread_getaffinity_np(t, sizeof(now), &now) && CPU_COUNT(&now) == 1 &&
 		      CPU_ISSET(cpu, &now));
@@ -937,6 +843,9 @@ TEST(wrong_methods)
 		req(bad[i].method, bad[i].path, "not json");
 		CHECK_FAULT(405, part);
 	}
+	/* a path that is no UTF-8, quoted back: still a fault body (found by fuzz_api) */
+	req("GET", "/vm/sta\xff\x01", NULL);
+	CHECK_FAULT(404, "no such resource: /vm/sta??");
 	CHECK_EQ(F.vm.stop_reason, VM_STOP_NONE);
 	teardown();
 }
