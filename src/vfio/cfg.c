@@ -235,37 +235,46 @@ static int intx_enable(struct vfio_pci *v)
 	return err;
 }
 
+/*
+ * MSI or MSI-X (index) on, with n eventfds, or off, in VFIO; INTx off while
+ * it is on and back on after. 0, or -errno after a (rate-limited) log line.
+ */
+static int msi_switch(struct vfio_pci *v, unsigned int index, bool on, unsigned int n, int *fds,
+		      const char *what)
+{
+	int err;
+
+	if (on && v->intx_on) {
+		v->io->set_irqs(v->io_ctx, VFIO_PCI_INTX_IRQ_INDEX,
+				VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0, NULL);
+		v->intx_on = false;
+	}
+	err = on ? v->io->set_irqs(v->io_ctx, index,
+				   VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, 0, n, fds)
+		 : v->io->set_irqs(v->io_ctx, index,
+				   VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0, NULL);
+	if (err) {
+		log_guest("%s: %s %s: %s", v->name, what, on ? "enable" : "disable", strerror(-err));
+		v->io_errors++;
+		return err;
+	}
+	if (!on && v->intx_efd >= 0)
+		intx_enable(v);
+	return 0;
+}
+
 /* MSI-X on or off in VFIO as the guest's enable bit says (INTx while it is off). */
 static void msix_follow(struct vfio_pci *v)
 {
 	bool on = msix_enabled(&v->msix);
-	int err, fds[MSIX_MAX_VECTORS];
+	int fds[MSIX_MAX_VECTORS];
 
 	if (on == v->msix_on)
 		return;
-	if (on) {
-		if (v->intx_on) {
-			v->io->set_irqs(v->io_ctx, VFIO_PCI_INTX_IRQ_INDEX,
-					VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0, NULL);
-			v->intx_on = false;
-		}
-		for (unsigned int i = 0; i < v->msix.nr; i++)
-			fds[i] = v->msix.v[i].efd;
-		err = v->io->set_irqs(v->io_ctx, VFIO_PCI_MSIX_IRQ_INDEX,
-				      VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, 0,
-				      v->msix.nr, fds);
-	} else {
-		err = v->io->set_irqs(v->io_ctx, VFIO_PCI_MSIX_IRQ_INDEX,
-				      VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0, NULL);
-	}
-	if (err) {
-		log_guest("%s: MSI-X %s: %s", v->name, on ? "enable" : "disable", strerror(-err));
-		v->io_errors++;
-		return;
-	}
-	v->msix_on = on;
-	if (!on && v->intx_efd >= 0)
-		intx_enable(v);
+	for (unsigned int i = 0; on && i < v->msix.nr; i++)
+		fds[i] = v->msix.v[i].efd;
+	if (!msi_switch(v, VFIO_PCI_MSIX_IRQ_INDEX, on, v->msix.nr, fds, "MSI-X"))
+		v->msix_on = on;
 }
 
 /* MSI on, off or re-aimed as the guest's capability says (INTx while it is off). */
@@ -275,7 +284,6 @@ static void msi_follow(struct vfio_pci *v)
 	bool on = pci_cfg_get16(&v->pci, c + PCI_MSI_FLAGS) & PCI_MSI_FLAGS_ENABLE;
 	uint64_t addr = pci_cfg_get32(&v->pci, c + PCI_MSI_ADDRESS_LO);
 	uint32_t data = pci_cfg_get16(&v->pci, c + (v->msi_64 ? PCI_MSI_DATA_64 : PCI_MSI_DATA_32));
-	int err;
 
 	if (v->msi_64)
 		addr |= (uint64_t)pci_cfg_get32(&v->pci, c + PCI_MSI_ADDRESS_HI) << 32;
@@ -283,23 +291,8 @@ static void msi_follow(struct vfio_pci *v)
 		irq_router_set_msi(v->env.router, (unsigned int)v->msi_gsi, addr, data);
 	if (on == v->msi_on || v->msi_efd < 0)
 		return;
-	if (on && v->intx_on) {
-		v->io->set_irqs(v->io_ctx, VFIO_PCI_INTX_IRQ_INDEX,
-				VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0, NULL);
-		v->intx_on = false;
-	}
-	err = on ? v->io->set_irqs(v->io_ctx, VFIO_PCI_MSI_IRQ_INDEX,
-				   VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, 0, 1, &v->msi_efd)
-		 : v->io->set_irqs(v->io_ctx, VFIO_PCI_MSI_IRQ_INDEX,
-				   VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0, NULL);
-	if (err) {
-		log_guest("%s: MSI %s: %s", v->name, on ? "enable" : "disable", strerror(-err));
-		v->io_errors++;
-		return;
-	}
-	v->msi_on = on;
-	if (!on && v->intx_efd >= 0)
-		intx_enable(v);
+	if (!msi_switch(v, VFIO_PCI_MSI_IRQ_INDEX, on, 1, &v->msi_efd, "MSI"))
+		v->msi_on = on;
 }
 
 /* Forward the passed-through bytes the guest just wrote; follow MSI-X and MSI. */
