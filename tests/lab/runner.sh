@@ -54,6 +54,8 @@ while read -r name; do
 		export KERNEL="$LAB/bzImage" VMLINUX="$LAB/vmlinux" INITRD="$work/initrd"
 		export L2_BASE="$LAB/l2-base.cpio" GUEST_MODULES="$sc/guest-modules.cpio"
 		export KASOU="$LAB/kasou-bin/kasou" KASOU_TIMEOUT TMPDIR="$work" SCRATCH
+		# each scenario's API sockets apart from the others' (a scenario may set its own)
+		export KASOU_API_DIR="$work/api"
 		export PATH="$LAB/bin:$PATH"
 		cd "$work" && exec busybox setsid busybox sh "$sc/l1.sh"
 	) </dev/null >>"$LAB_OUT" 2>&1 &
@@ -66,6 +68,22 @@ while read -r name; do
 	kill -KILL -$wd 2>/dev/null
 	wait $wd 2>/dev/null
 	kill -KILL -$pid 2>/dev/null # leftovers of the scenario's process group
+	# a kasou still exiting (a slow L1 tears a VM down slowly) must not meet the next
+	# scenario's (its API socket, its disk): L1 is the lab's own, so wait for every one
+	if [ "$LAB_MODE" = nested ]; then
+		_n=0
+		while [ $_n -lt 100 ]; do
+			left=
+			for p in /proc/[0-9]*; do
+				[ "$(cat "$p/comm" 2>/dev/null)" = kasou ] && left="$left ${p#/proc/}"
+			done
+			[ -z "$left" ] && break
+			[ $_n = 0 ] && echo "LAB-NOTE kasou still running after the scenario:$left" >>"$LAB_OUT"
+			kill -KILL $left 2>/dev/null
+			sleep 0.2
+			_n=$((_n + 1))
+		done
+	fi
 	[ -f "$work/.timeout" ] && echo "LAB-TIMEOUT scenario $name exceeded ${TIMEOUT}s" >>"$LAB_OUT"
 	t1=$(uptime_s)
 	kmsg "end $name rc=$rc"
