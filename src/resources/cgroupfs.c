@@ -240,7 +240,9 @@ int cgfs_ensure_parents(const struct cgroupfs *fs, const char *path, unsigned in
 		p = strchr(p + 1, '/');
 		memcpy(dir, path, (size_t)(p - path));
 		dir[p - path] = 0;
-		if (mkdir(dir, 0755) && errno != EEXIST) {
+		/* (live changes come from the API thread, whose filter has no mkdir: the
+		 * parents are there by then) */
+		if (access(dir, F_OK) && mkdir(dir, 0755) && errno != EEXIST) {
 			rc = -errno;
 			return cgfs_fail(why, rc, "cannot create %s: %s%s", dir, strerror(-rc),
 					 hint(rc));

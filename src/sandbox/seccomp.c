@@ -114,6 +114,7 @@ static const unsigned int net_ioctls[] = { 0x54 };
  */
 static const char *const api_calls[] = {
 	THREAD_BASE, "readv", "pread64", "lseek", "openat", "open", "getdents64", "statx", "stat",
+	"access", "faccessat", "faccessat2",
 	"accept", "accept4", "recvfrom", "recvmsg", "sendto", "sendmsg", "shutdown",
 	"setsockopt", "getsockopt", "getsockname", "getpeername", "ioctl", "getrusage", "sysinfo",
 	"uname", "timerfd_settime", "timerfd_gettime", "clock_getres", "getuid", "geteuid",
