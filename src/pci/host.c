@@ -30,6 +30,13 @@ void pci_host_init(struct pci_host *h, uint64_t ecam_base, uint64_t ecam_size, u
 	h->devs[0] = &h->bridge;
 }
 
+void pci_host_set_io(struct pci_host *h, uint64_t io_base, uint64_t io_size)
+{
+	h->io_base = h->io_next = io_base;
+	h->io_size = io_size;
+	h->winio = (struct pci_window){ .host = h, .base = io_base, .io = true };
+}
+
 void pci_host_destroy(struct pci_host *h)
 {
 	pthread_mutex_destroy(&h->lock);
@@ -48,17 +55,21 @@ int pci_host_add(struct pci_host *h, struct pci_dev *d)
 		;
 	if (slot == PCI_MAX_DEVICES)
 		return -ENOSPC;
+	uint16_t decode = PCI_COMMAND_MEMORY;
+
 	for (int i = 0; i < PCI_NUM_BARS; i++) {
 		struct pci_bar *b = &d->bars[i];
-		uint64_t *next = b->is64 ? &h->mmio64_next : &h->mmio32_next;
-		uint64_t base = b->is64 ? h->mmio64_base : h->mmio32_base;
-		uint64_t size = b->is64 ? h->mmio64_size : h->mmio32_size;
+		uint64_t *next = b->io ? &h->io_next : b->is64 ? &h->mmio64_next : &h->mmio32_next;
+		uint64_t base = b->io ? h->io_base : b->is64 ? h->mmio64_base : h->mmio32_base;
+		uint64_t size = b->io ? h->io_size : b->is64 ? h->mmio64_size : h->mmio32_size;
 		uint64_t a;
 
 		if (!b->size)
 			continue;
+		if (b->io && !h->io_size)
+			return -ENOTSUP; /* no I/O window */
 		if (b->io)
-			return -ENOTSUP; /* no I/O window yet */
+			decode |= PCI_COMMAND_IO;
 		a = align_up(*next, b->size);
 		if (a + b->size > base + size)
 			return -ENOSPC;
@@ -69,7 +80,7 @@ int pci_host_add(struct pci_host *h, struct pci_dev *d)
 	d->devfn = (uint8_t)(slot << 3);
 	pci_dev_set_intx(d, 1, PCI_INTX_GSI_BASE + (unsigned int)slot % 4);
 	/* decode on, as firmware leaves it: Linux keeps the assignment */
-	pci_cfg_set16(d, PCI_COMMAND, pci_cfg_get16(d, PCI_COMMAND) | PCI_COMMAND_MEMORY);
+	pci_cfg_set16(d, PCI_COMMAND, pci_cfg_get16(d, PCI_COMMAND) | decode);
 	for (int i = 0; i < PCI_NUM_BARS; i++) {
 		uint64_t a = pci_bar_address(d, i);
 
@@ -181,8 +192,8 @@ static void cf8_write(void *opaque, uint64_t off, const uint8_t *data, unsigned 
 const struct bus_ops pci_cf8_ops = { .read = cf8_read, .write = cf8_write };
 
 /* The BAR windows: find the device and BAR decoding `addr`. */
-static struct pci_dev *bar_lookup(struct pci_host *h, uint64_t addr, unsigned int size, int *bar,
-				  uint64_t *off)
+static struct pci_dev *bar_lookup(struct pci_host *h, uint64_t addr, unsigned int size, bool io,
+				  int *bar, uint64_t *off)
 {
 	for (int s = 1; s < PCI_MAX_DEVICES; s++) {
 		struct pci_dev *d = h->devs[s];
@@ -192,7 +203,7 @@ static struct pci_dev *bar_lookup(struct pci_host *h, uint64_t addr, unsigned in
 		for (int i = 0; i < PCI_NUM_BARS; i++) {
 			uint64_t base = __atomic_load_n(&d->bars[i].addr, __ATOMIC_ACQUIRE);
 
-			if (!base || d->bars[i].io || addr < base || addr - base >= d->bars[i].size ||
+			if (!base || d->bars[i].io != io || addr < base || addr - base >= d->bars[i].size ||
 			    size > d->bars[i].size - (addr - base))
 				continue;
 			*bar = i;
@@ -209,7 +220,7 @@ static void mmio_read(void *opaque, uint64_t woff, uint8_t *data, unsigned int s
 	struct pci_host *h = w->host;
 	uint64_t off, addr = w->base + woff;
 	int bar;
-	struct pci_dev *d = bar_lookup(h, addr, size, &bar, &off);
+	struct pci_dev *d = bar_lookup(h, addr, size, w->io, &bar, &off);
 
 	if (!d || !d->ops->bar_read) {
 		memset(data, 0xff, size);
@@ -225,7 +236,7 @@ static void mmio_write(void *opaque, uint64_t woff, const uint8_t *data, unsigne
 	struct pci_host *h = w->host;
 	uint64_t off, addr = w->base + woff;
 	int bar;
-	struct pci_dev *d = bar_lookup(h, addr, size, &bar, &off);
+	struct pci_dev *d = bar_lookup(h, addr, size, w->io, &bar, &off);
 
 	if (!d || !d->ops->bar_write) {
 		__atomic_add_fetch(&h->bad_accesses, 1, __ATOMIC_RELAXED);

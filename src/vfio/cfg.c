@@ -171,16 +171,18 @@ int vfio_pci_build(struct vfio_pci *v, char *why, size_t whylen)
 
 		if (!size)
 			continue;
-		if (io) {
-			v->io_bars_hidden++;
+		if (io && (size & (size - 1) || size < 4 || size > 256)) {
+			v->io_bars_hidden++; /* not an I/O BAR's size: left out */
 			continue;
 		}
-		if (size & (size - 1) || size < 16 || (is64 && i == PCI_NUM_BARS - 1)) {
+		if (!io && (size & (size - 1) || size < 16 || (is64 && i == PCI_NUM_BARS - 1))) {
 			snprintf(why, whylen, "BAR %d: size 0x%llx is not a BAR's", i,
 				 (unsigned long long)size);
 			return -EIO;
 		}
-		err = pci_dev_add_bar(d, i, size, false, is64, bar & PCI_BASE_ADDRESS_MEM_PREFETCH);
+		/* an I/O BAR is never mmapped: every access is forwarded (vfio_bar_read/write) */
+		err = pci_dev_add_bar(d, i, size, io, is64,
+				      !io && (bar & PCI_BASE_ADDRESS_MEM_PREFETCH));
 		if (err) {
 			snprintf(why, whylen, "BAR %d: size 0x%llx not supported", i,
 				 (unsigned long long)size);

@@ -350,7 +350,7 @@ int vfio_pci_open(struct vfio_pci *v, const struct vfio_config *c, const struct 
 	if ((err = vfio_pci_build(v, why, sizeof(why))))
 		return fail(v, err, "%s", why);
 	if (v->io_bars_hidden)
-		log_warn("%s: %u I/O BAR(s) not offered to the guest (kasou has no I/O window)",
+		log_warn("%s: %u I/O BAR(s) of a size no I/O BAR has, not offered to the guest",
 			 v->name, v->io_bars_hidden);
 	if (c->rombar && v->regions[VFIO_PCI_ROM_REGION_INDEX].size)
 		log_info("%s: the option ROM is not offered to the guest (direct kernel boot needs none)",

@@ -226,6 +226,7 @@ static int vm_setup_pci(struct vm *vm)
 				   1ULL << 30);
 	pci_host_init(&vm->pci, LAYOUT_PCI_ECAM, LAYOUT_PCI_ECAM_SIZE, LAYOUT_PCI_MMIO32,
 		      LAYOUT_PCI_MMIO32_SIZE, vm->mmio64_base, LAYOUT_PCI_MMIO64_SIZE);
+	pci_host_set_io(&vm->pci, PORT_PCI_IO, PORT_PCI_IO_SIZE);
 	vm->pci_ready = true;
 	vm->pci.cf9_ops = &legacy_reset_ops;
 	vm->pci.cf9_opaque = &vm->ctl;
@@ -236,6 +237,8 @@ static int vm_setup_pci(struct vm *vm)
 			    &vm->pci.win32, "pci-mmio32");
 	err |= bus_register(&vm->mmio, vm->mmio64_base, LAYOUT_PCI_MMIO64_SIZE, &pci_mmio_ops,
 			    &vm->pci.win64, "pci-mmio64");
+	err |= bus_register(&vm->pio, PORT_PCI_IO, PORT_PCI_IO_SIZE, &pci_mmio_ops, &vm->pci.winio,
+			    "pci-io");
 	BUG_ON(err);
 
 	vm->disks = calloc(vm->cfg->nr_disks ? vm->cfg->nr_disks : 1, sizeof(*vm->disks));

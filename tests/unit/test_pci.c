@@ -635,7 +635,7 @@ TEST(host_add_full_and_errors)
 	CHECK(host.devs[1] == NULL);
 	dev_init(&io, &rio, 0x1000);
 	CHECK_EQ(pci_dev_add_bar(&io, 0, 0x100, true, false, false), 0);
-	CHECK_EQ(pci_host_add(&host, &io), -ENOTSUP);
+	CHECK_EQ(pci_host_add(&host, &io), -ENOTSUP); /* no I/O window given */
 	CHECK(host.devs[1] == NULL);
 	pci_host_destroy(&host);
 
@@ -888,6 +888,48 @@ static void mmio_wr(struct pci_window *w, uint64_t addr, const void *in, unsigne
 	pci_mmio_ops.write(w, addr - w->base, in, size);
 }
 
+/* An I/O BAR: placed in the I/O window, I/O decoding on, reached through winio only. */
+TEST(io_bar_window)
+{
+	static struct pci_dev d, m;
+	static struct rec r, rm;
+	uint32_t v32 = 0;
+	uint64_t a;
+
+	host_init();
+	pci_host_set_io(&host, 0xc000, 0x4000);
+	dev_init(&m, &rm, 0x1000); /* a memory BAR first: its window is not the ports' */
+	CHECK_EQ(pci_dev_add_bar(&m, 0, 0x1000, false, false, false), 0);
+	CHECK_EQ(pci_host_add(&host, &m), 1);
+	CHECK(!(rd16(&m, PCI_COMMAND) & PCI_COMMAND_IO));
+	dev_init(&d, &r, 0x1001);
+	CHECK_EQ(pci_dev_add_bar(&d, 0, 0x1000, false, false, false), 0);
+	CHECK_EQ(pci_dev_add_bar(&d, 2, 0x20, true, false, false), 0);
+	CHECK_EQ(pci_host_add(&host, &d), 2);
+	CHECK(rd16(&d, PCI_COMMAND) & PCI_COMMAND_IO);
+	CHECK(rd16(&d, PCI_COMMAND) & PCI_COMMAND_MEMORY);
+	a = pci_bar_address(&d, 2);
+	CHECK_EQ(a, 0xc000);
+	CHECK_EQ(rd32(&d, BAR(2)), 0xc000 | PCI_BASE_ADDRESS_SPACE_IO);
+	/* sizing: the low bits say I/O */
+	wr32(&d, BAR(2), 0xffffffff);
+	CHECK_EQ(rd32(&d, BAR(2)) & 0xffff, 0xffe1);
+	wr32(&d, BAR(2), 0xc000);
+	mmio_rd(&host.winio, a + 4, &v32, 4);
+	CHECK_EQ(r.reads, 1);
+	CHECK_EQ(r.bar, 2);
+	CHECK_EQ(r.off, 4);
+	/* the same number on the MMIO side is not this BAR */
+	mmio_rd(&host.win32, W32_BASE + 4, &v32, 4);
+	CHECK_EQ(r.reads, 1);
+	/* I/O decoding off: gone */
+	wr16(&d, PCI_COMMAND, PCI_COMMAND_MEMORY);
+	mmio_rd(&host.winio, a, &v32, 4);
+	CHECK_EQ(v32, 0xffffffff);
+	CHECK_EQ(r.reads, 1);
+	pci_host_destroy(&host);
+}
+
 TEST(bar_window_routing)
 {
 	static struct pci_dev d[2];
@@ -975,4 +1017,4 @@ UNIT_MAIN("pci", T(bar_sizing), T(bar_sizing_64bit_small), T(bar_add_rejects_bad
 	  T(bar_move_follows_decode), T(read_only_registers), T(status_write_one_to_clear),
 	  T(capability_chain), T(capability_area_full), T(host_add_assigns_bars),
 	  T(host_add_full_and_errors), T(ecam_config_cycles), T(cf8_config_cycles),
-	  T(bar_window_routing))
+	  T(io_bar_window), T(bar_window_routing))

@@ -132,22 +132,24 @@ TEST(identity_and_header)
 	/* the identity cannot be written */
 	wr(PCI_VENDOR_ID, 0x1234, 2);
 	CHECK_EQ(rd(PCI_VENDOR_ID, 2), 0x8086);
-	/* the ROM is not offered, the I/O BAR neither */
+	/* the ROM is not offered; the I/O BAR is, as an I/O BAR */
 	CHECK_EQ(rd(PCI_ROM_ADDRESS, 4), 0);
 	wr(PCI_ROM_ADDRESS, 0xfffff801, 4);
 	CHECK_EQ(rd(PCI_ROM_ADDRESS, 4), 0);
-	CHECK_EQ(rd(PCI_BASE_ADDRESS_2, 4), 0);
-	CHECK_EQ(v.io_bars_hidden, 1);
+	CHECK_EQ(rd(PCI_BASE_ADDRESS_2, 4), PCI_BASE_ADDRESS_SPACE_IO);
+	CHECK_EQ(v.io_bars_hidden, 0);
 	/* the extended space is an empty list */
 	CHECK_EQ(rd(0x100, 4), 0);
 }
 
 TEST(bar_sizing)
 {
+	uint32_t x = 0;
+
 	CHECK_EQ(setup(), 0);
 	CHECK_EQ(v.pci.bars[0].size, 0x20000);
 	CHECK_EQ(v.pci.bars[3].size, 0x4000);
-	CHECK(!v.pci.bars[2].size);
+	CHECK(v.pci.bars[2].size == 32 && v.pci.bars[2].io);
 	/* the L1 firmware's addresses are not the guest's */
 	CHECK_EQ(rd(PCI_BASE_ADDRESS_0, 4), 0);
 	wr(PCI_BASE_ADDRESS_0, 0xffffffff, 4);
@@ -155,7 +157,10 @@ TEST(bar_sizing)
 	wr(PCI_BASE_ADDRESS_3, 0xffffffff, 4);
 	CHECK_EQ(rd(PCI_BASE_ADDRESS_3, 4), 0xffffc000);
 	wr(PCI_BASE_ADDRESS_2, 0xffffffff, 4);
-	CHECK_EQ(rd(PCI_BASE_ADDRESS_2, 4), 0);
+	CHECK_EQ(rd(PCI_BASE_ADDRESS_2, 4), 0xffffffe1); /* 32 ports */
+	/* an access to it is forwarded to the device's region 2 */
+	v.pci.ops->bar_read(&v.pci, 2, 4, (uint8_t *)&x, 4);
+	CHECK_EQ(bar_reads, 1);
 	wr(PCI_BASE_ADDRESS_0, 0xc0000000, 4);
 	CHECK_EQ(rd(PCI_BASE_ADDRESS_0, 4), 0xc0000000);
 	/* BAR writes are kasou's: nothing reached the device */

@@ -48,6 +48,8 @@
 #define PORT_GPE0 0x620 /* GPE0_BLK: status (2) + enable (2) */
 #define PORT_RESET 0xcf9
 #define PORT_COM1 0x3f8
+#define PORT_PCI_IO 0xc000 /* I/O BARs (passed-through devices): 0xc000-0xffff, in the root's _CRS */
+#define PORT_PCI_IO_SIZE 0x4000
 #define IRQ_COM1 4
 #define IRQ_SCI 9
 #define PCI_INTX_GSI_BASE 16 /* INTA-D of the PCI root bus: IOAPIC pins 16-19 */

@@ -4,7 +4,8 @@
 # sends no MSI at all behind the vIOMMU — L1's own e1000e driver reports "MSI interrupt test
 # failed" too — so the MSI step checks that kasou turned VFIO's MSI on when the guest asked,
 # and that the guest's fallback to INTx works; 511 proves MSI delivery with AHCI); the guest
-# reboots with the device passed and does it again; MSI-X interrupts show in kasou stats;
+# reboots with the device passed and does it again; its I/O BAR works (forwarded by kasou);
+# MSI-X interrupts show in kasou stats;
 # SIGTERM stops kasou; the device is back on vfio-pci after kasou exits
 #! l1-qemu: -M q35,kernel-irqchip=split -device intel-iommu,intremap=on,caching-mode=on -netdev user,id=vn0 -device e1000e,netdev=vn0
 #! l1-cmdline: intel_iommu=on
@@ -15,6 +16,7 @@
 #! expect: LAB-PASS not-bound
 #! expect: LAB-PASS bound
 #! expect: LAB-PASS boot1
+#! expect: LAB-PASS iobar
 #! expect: LAB-PASS msi
 #! expect: LAB-PASS intx
 #! expect: LAB-PASS boot2
@@ -58,6 +60,18 @@ mode() {
 	sleep 0.5
 }
 net_check msix
+# the I/O BAR (BAR2, 32 ports, forwarded by kasou): IOADDR at +0 picks a register, IODATA at +4
+# reads it; STATUS (0x8) through it shows the link up (FD, LU) as through BAR0 (devmem)
+d=/sys/class/net/eth0/device
+io=$(sed -n 3p $d/resource | cut -d' ' -f1) mem=$(sed -n 1p $d/resource | cut -d' ' -f1)
+grep -i "$(printf '%04x' $((io)))-" /proc/ioports | head -2
+printf '\010\000\000\000' | dd of=$d/resource2 bs=4 count=1 conv=notrunc 2>/dev/null
+st=0x$(dd if=$d/resource2 bs=4 count=1 skip=1 2>/dev/null | od -An -tx4 | tr -d ' ')
+stm=$(devmem $((mem + 8)) 32 2>/dev/null)
+echo "I/O BAR at $io: STATUS 0x8 through it $st, through BAR0 ${stm:-(no devmem)}"
+[ $((io)) -ge $((0xc000)) ] && [ $((io)) -le $((0xffe0)) ] && [ $((st & 3)) = 3 ] &&
+	[ "$st" != 0xffffffff ] && { [ -z "$stm" ] || [ $((stm)) = $((st)) ]; } &&
+	pass iobar || fail iobar "I/O BAR at $io, STATUS $st via ports, ${stm:-?} via memory"
 echo "LAB-MSIX-DONE"
 sleep 3
 mode 1 && net_check msi
