@@ -73,6 +73,7 @@ cat "$TMPDIR/stats"
 grep -q "^CGROUP .*kasou/cgvm .* cpu [0-9]*%" "$TMPDIR/stats" && pass stats || fail stats "no CGROUP line"
 kill -INT $pid
 wait $pid
+grep -a '^kasou: ' "$TMPDIR/out" | head -5 # (a kasou that stopped early says why here)
 [ -d $cg ] && fail removed "$cg still there" || pass removed
 [ -d /sys/fs/cgroup/kasou ] && echo "shared parent kasou/ kept"
 true
