@@ -69,9 +69,10 @@ free0=$(awk '/^MemAvailable/ { print $2 }' /proc/meminfo)
 guest_initrd "$TMPDIR/quick.cpio" <<'EOG'
 true
 EOG
-one() { # one NAME: a small VM that powers off at once
+one() { # one NAME: a small VM that powers off at once (SIGTERM after 150 s: a hang is a failure
+	# with its output shown, not the scenario's timeout)
 	truncate -s 4M "$TMPDIR/$1.img"
-	"$KASOU" run --name "$1" --kernel "$KERNEL" --initrd "$TMPDIR/quick.cpio" \
+	busybox timeout 150 "$KASOU" run --name "$1" --kernel "$KERNEL" --initrd "$TMPDIR/quick.cpio" \
 		--cmdline "console=ttyS0 quiet panic=-1" --memory 96M --disk path=$TMPDIR/$1.img \
 		--net tap=t$1 --cgroup memory.max=256M </dev/null >"$TMPDIR/$1.out" 2>&1
 }
@@ -84,7 +85,10 @@ i=0
 while [ $i -lt 8 ]; do one p$i & pids="$pids $!"; i=$((i + 1)); done
 ok=0
 for p in $pids; do wait $p && ok=$((ok + 1)); done
-[ $ok = 8 ] && pass parallel-8 || fail parallel-8 "$ok of 8 exited 0"
+[ $ok = 8 ] && pass parallel-8 || {
+	fail parallel-8 "$ok of 8 exited 0"
+	for i in 0 1 2 3 4 5 6 7; do echo "p$i:"; tail -5 "$TMPDIR/p$i.out"; done
+}
 sleep 1
 left_proc=0
 for e in /proc/[0-9]*/exe; do [ "$(readlink "$e" 2>/dev/null)" = "$KASOU" ] && left_proc=$((left_proc + 1)); done
