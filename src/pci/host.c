@@ -49,14 +49,13 @@ static uint64_t align_up(uint64_t v, uint64_t a)
 
 int pci_host_add(struct pci_host *h, struct pci_dev *d)
 {
+	uint16_t decode = PCI_COMMAND_MEMORY;
 	int slot;
 
 	for (slot = 1; slot < PCI_MAX_DEVICES && h->devs[slot]; slot++)
 		;
 	if (slot == PCI_MAX_DEVICES)
 		return -ENOSPC;
-	uint16_t decode = PCI_COMMAND_MEMORY;
-
 	for (int i = 0; i < PCI_NUM_BARS; i++) {
 		struct pci_bar *b = &d->bars[i];
 		uint64_t *next = b->io ? &h->io_next : b->is64 ? &h->mmio64_next : &h->mmio32_next;
@@ -66,10 +65,11 @@ int pci_host_add(struct pci_host *h, struct pci_dev *d)
 
 		if (!b->size)
 			continue;
-		if (b->io && !h->io_size)
-			return -ENOTSUP; /* no I/O window */
-		if (b->io)
+		if (b->io) {
+			if (!h->io_size)
+				return -ENOTSUP; /* no I/O window */
 			decode |= PCI_COMMAND_IO;
+		}
 		a = align_up(*next, b->size);
 		if (a + b->size > base + size)
 			return -ENOSPC;

@@ -2,10 +2,10 @@
 /*
  * The PCIe host bridge of the one root bus: config cycles through ECAM (MMIO,
  * described by MCFG) and the legacy 0xcf8/0xcfc ports; BAR windows (32-bit
- * below the IOAPIC, 64-bit above RAM, and I/O ports) whose accesses it routes to the device
- * that decodes them. kasou plays firmware: it assigns every BAR at build time.
- * Devices are added on the main thread before vCPUs run; config cycles then
- * come from any vCPU and are serialised by `lock`.
+ * below the IOAPIC, 64-bit above RAM, and I/O ports) whose accesses it routes
+ * to the device that decodes them. kasou plays firmware: it assigns every BAR
+ * at build time. Devices are added on the main thread before vCPUs run; config
+ * cycles then come from any vCPU and are serialised by `lock`.
  */
 #ifndef KASOU_PCI_HOST_H
 #define KASOU_PCI_HOST_H

@@ -117,7 +117,7 @@ static const char *const api_calls[] = {
 	"access", "faccessat", "faccessat2",
 	"accept", "accept4", "recvfrom", "recvmsg", "sendto", "sendmsg", "shutdown",
 	"setsockopt", "getsockopt", "getsockname", "getpeername", "ioctl", "getrusage", "sysinfo",
-	"uname", "timerfd_settime", "timerfd_gettime", "clock_getres", "getuid", "geteuid",
+	"timerfd_settime", "timerfd_gettime", "clock_getres", "getuid", "geteuid",
 	"getrandom",
 };
 static const unsigned int api_ioctls[] = { 0xae, 0x54 };
